@@ -1,0 +1,119 @@
+"""One app's share of the population state: per-agent arrays, member sets and modifiers.
+
+An agent is in exactly one state per app:
+
+    OUT      not (yet) able to use the app (not mobile, not a customer, segment not eligible)
+    POOL     eligible, never registered: a candidate for adoption
+    ENGAGED  registered and in use (draws activity every day)
+    LAPSED   registered but dormant (may reactivate)
+    GONE     was registered when the app was delisted
+
+POOL, ENGAGED and LAPSED members are also kept, per segment, in `IndexedSet`s, so the engine
+touches only the agents a mechanism concerns. Strategy levers change the app through
+`Modifiers`: persistent multipliers per segment (editions, merges, campaigns) and release
+boosts that decay with a half-life.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .calendar import DayBuckets
+from .params import SegmentParams
+from .sets import ABSENT, IndexedSet
+
+OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4
+NO_DAY = np.iinfo(np.int16).min  # last_active of an agent never active
+KINDS = ("activity", "acquisition", "reactivation", "ceiling")
+
+
+@dataclass
+class Release:
+    """A release's boosts: multiplier 1 + excess * 0.5 ** (days since / half-life)."""
+
+    day: int
+    excess: dict[str, float]
+    half_life_days: float
+
+    def factor(self, kind: str, day: int) -> float:
+        return self.excess.get(kind, 0.0) * 0.5 ** ((day - self.day) / self.half_life_days)
+
+
+@dataclass
+class Modifiers:
+    """Multipliers on one app's mechanisms, per segment, from the strategy levers."""
+
+    n_segments: int
+    persistent: dict[str, list[tuple[str, np.ndarray]]] = field(default_factory=dict)
+    releases: list[Release] = field(default_factory=list)
+
+    def add(self, key: str, kind: str, per_segment: np.ndarray) -> None:
+        """Apply a named multiplier (removable by `remove(key)`)."""
+        self.persistent.setdefault(key, []).append((kind, per_segment))
+
+    def remove(self, key: str) -> None:
+        self.persistent.pop(key, None)
+
+    def current(self, kind: str, day: int) -> np.ndarray:
+        """The product of every multiplier of this kind in force on `day`, per segment."""
+        out = np.ones(self.n_segments)
+        for entries in self.persistent.values():
+            for entry_kind, values in entries:
+                if entry_kind == kind:
+                    out *= values
+        return out * (1.0 + sum(r.factor(kind, day) for r in self.releases))
+
+    def prune(self, day: int) -> None:
+        """Forget releases whose boosts have decayed to nothing."""
+        self.releases = [
+            r for r in self.releases if max(r.factor(k, day) for k in KINDS) > 1e-4
+        ]
+
+
+class AppState:
+    """Arrays and member sets of one app over all agents."""
+
+    def __init__(
+        self,
+        app_id: str,
+        index: int,
+        suite: bool,
+        params: dict[int, SegmentParams],
+        n_agents: int,
+        n_segments: int,
+        n_days: int,
+    ):
+        self.id, self.index, self.suite, self.params = app_id, index, suite, params
+        self.state = np.zeros(n_agents, dtype=np.uint8)
+        self.slot = np.full(n_agents, ABSENT, dtype=np.int32)
+        self.propensity = np.zeros(n_agents, dtype=np.float32)
+        self.last_active = np.full(n_agents, NO_DAY, dtype=np.int16)
+        self.reg_month = np.zeros(n_agents, dtype=np.int16)  # 0: before the horizon
+        self.lapse_due = np.full(n_agents, -1, dtype=np.int16)
+        self.pool = {s: IndexedSet(self.slot) for s in params}
+        self.engaged = {s: IndexedSet(self.slot, with_payload=True) for s in params}
+        self.lapsed = {s: IndexedSet(self.slot) for s in params}
+        self.lapse_calendar = DayBuckets(n_days)
+        self.eligible_count = np.zeros(n_segments, dtype=np.int64)
+        self.modifiers = Modifiers(n_segments)
+        self.live = False
+        self.delisted = False
+
+    @property
+    def segments(self) -> list[int]:
+        return list(self.params)
+
+    def n_engaged(self) -> int:
+        return sum(len(s) for s in self.engaged.values())
+
+    def n_lapsed(self) -> int:
+        return sum(len(s) for s in self.lapsed.values())
+
+    def n_registered(self) -> int:
+        return self.n_engaged() + self.n_lapsed()
+
+    def registered_members(self) -> np.ndarray:
+        parts = [s.members() for s in (*self.engaged.values(), *self.lapsed.values())]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)

@@ -1,0 +1,223 @@
+"""The fast engine: simpy keeps the clock and runs the levers; numpy arrays hold the customers.
+
+Strategy events (launches, delistings, releases, campaigns...) are simpy processes that fire at
+integer times (the start of their day); the day loop runs at day + 0.5, so whatever a lever
+changes on a day is in force for that whole day. See `Engine.step` for the order of a day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import simpy
+
+from . import transitions as tr
+from .apps import ENGAGED, LAPSED, POOL, AppState
+from .calendar import Calendar
+from .levers import start_levers
+from .metrics import PAST, Recorder
+from .params import resolve_app
+from .population import Population, build_population
+from .rng import Streams
+from .schema import Scenario
+
+Progress = Callable[[int], None]
+
+
+class Engine:
+    """One run of one scenario with one seed at one scale."""
+
+    def __init__(self, scenario: Scenario, seed: int, scale: float | None = None):
+        self.scenario = scenario
+        self.scale = float(scale or scenario.population.scale)
+        self.cal = Calendar(scenario.horizon.start, scenario.horizon.end)
+        self.streams = Streams(seed)
+        self.pop: Population = build_population(
+            scenario.population, self.cal, self.scale, self.streams
+        )
+        self.apps = [self._make_app(i, a) for i, a in enumerate(scenario.apps)]
+        self.app = {a.id: a for a in self.apps}
+        self.rec = Recorder(self.cal, self.apps, self.pop.n_agents)
+        self.active_today: dict[str, np.ndarray] = {}
+
+    def _make_app(self, index: int, app_id: str) -> AppState:
+        spec = self.scenario.apps[app_id]
+        params = resolve_app(self.scenario, app_id)
+        n_seg = len(self.pop.segment_names)
+        return AppState(app_id, index, spec.suite, params, self.pop.n_agents, n_seg, self.cal.n_days)
+
+    # -- running -----------------------------------------------------------------------
+    def run(self, progress: Progress | None = None) -> Recorder:
+        """Simulate every day of the horizon; returns the filled recorder."""
+        env = simpy.Environment()
+        start_levers(env, self)
+        env.process(self._days(env, progress))
+        env.run(until=self.cal.n_days)
+        return self.rec
+
+    def _days(self, env: simpy.Environment, progress: Progress | None):  # type: ignore[no-untyped-def]
+        yield env.timeout(0.5)
+        for day in range(self.cal.n_days):
+            self.step(day)
+            if progress:
+                progress(day)
+            yield env.timeout(1)
+
+    def step(self, day: int) -> None:
+        """One simulated day, in this order:
+
+        1. levers dated today have already run (they fire at the start of the day);
+        2. agents who became eligible today (joined the bank or went mobile) enter the
+           adoption pools of the live apps;
+        3. per live app: lapses due today, reactivations, Bass adoptions;
+        4. per live app: the engaged users' activity draws (DAU, windows, cohorts);
+        5. cross-app referrals from today's active users (they are active from tomorrow);
+        6. stocks are recorded, and at a month's end the month is closed.
+        """
+        live = [a for a in self.apps if a.live]
+        for app in live:
+            self._admit(app, self.pop.newly_eligible, day, day)
+        for app in live:
+            self._lapse_and_return(app, day)
+            self._adopt(app, day)
+        self.active_today = {app.id: self._activity(app, day) for app in live}
+        for app in live:
+            self._referrals(app, day)
+        self.rec.close_day(day)
+        for app in live:
+            app.modifiers.prune(day)
+
+    # -- mechanisms, per app -----------------------------------------------------------
+    def _admit(self, app: AppState, source, first: int, last: int) -> None:  # type: ignore[no-untyped-def]
+        for seg in app.segments:
+            tr.admit(app, seg, source(seg, first, last))
+
+    def _lapse_and_return(self, app: AppState, day: int) -> None:
+        lapsed = tr.lapse_due(app, self.pop.segment, day)
+        self.rec.count("new_lapsed", app, day, sum(len(v) for v in lapsed.values()))
+        mult = app.modifiers.current("reactivation", day)
+        for seg in app.segments:
+            rng = self.streams.get("reactivation", app.id, str(seg))
+            back = tr.reactivate(app, seg, day, rng, float(mult[seg]))
+            self.rec.count("new_reactivated", app, day, len(back))
+
+    def _adopt(self, app: AppState, day: int) -> None:
+        acq = app.modifiers.current("acquisition", day)
+        ceil = app.modifiers.current("ceiling", day)
+        potential = tr.market_potential(app, ceil)
+        word_of_mouth = app.n_engaged() / potential if potential > 0 else 0.0
+        for seg in app.segments:
+            rng = self.streams.get("adoption", app.id, str(seg))
+            ids = tr.bass_adoptions(app, seg, rng, word_of_mouth, float(acq[seg]), float(ceil[seg]))
+            self.register(app, seg, ids, day)
+
+    def _activity(self, app: AppState, day: int) -> np.ndarray:
+        mult = app.modifiers.current("activity", day)
+        parts = []
+        for seg in app.segments:
+            rng = self.streams.get("activity", app.id, str(seg))
+            parts.append(tr.daily_activity(app, seg, rng, float(mult[seg])))
+        active = np.concatenate(parts) if parts else tr.EMPTY
+        self.rec.active(app, active, day)
+        return active
+
+    def _referrals(self, app: AppState, day: int) -> None:
+        spec = self.scenario.apps[app.id]
+        for src, rate in spec.referral_from.items():
+            active = self.active_today.get(src)
+            if active is None or len(active) == 0 or rate <= 0:
+                continue
+            rng = self.streams.get("referral", src, app.id)
+            k = int(rng.binomial(len(active), rate))
+            chosen = active[rng.choice(len(active), size=k, replace=False)] if k else tr.EMPTY
+            for seg, ids in tr.pick_from_pool(app, chosen, self.pop.segment).items():
+                self.register(app, seg, ids, day, dormant_share=0.0)
+
+    # -- services for the levers -------------------------------------------------------
+    def register(
+        self, app: AppState, seg: int, ids: np.ndarray, day: int, dormant_share: float | None = None
+    ) -> None:
+        """Register agents already taken out of the app's pool (counted as new registrations)."""
+        if len(ids) == 0:
+            return
+        rng = self.streams.get("registration", app.id, str(seg))
+        tr.register(app, seg, ids, day, rng, dormant_share)
+        month = int(self.cal.month_of_day[day])
+        app.reg_month[ids] = month + 1
+        self.rec.registered(app, ids, day, month)
+
+    def launch(self, app: AppState, day: int) -> None:
+        """Open the app: everyone eligible so far enters its pool; seed any installed base."""
+        app.live = True
+        self._admit(app, lambda seg, _first, last: self.pop.eligible_by(seg, last), day, day)
+        base = self.scenario.apps[app.id].installed_base
+        if base is not None:
+            self._install_base(app, base.customers / self.scale, base.engaged_share)
+
+    def _install_base(self, app: AppState, n_agents: float, engaged_share: float) -> None:
+        rng = self.streams.get("installed_base", app.id)
+        sizes = np.array([len(app.pool[s]) for s in app.segments], dtype=np.int64)
+        n = min(int(round(n_agents)), int(sizes.sum()))
+        per_seg = rng.multivariate_hypergeometric(sizes, n) if n else np.zeros_like(sizes)
+        for seg, k in zip(app.segments, per_seg, strict=True):
+            ids = app.pool[seg].take(rng, int(k))
+            engaged, _ = tr.register(app, seg, ids, 0, rng, dormant_share=1.0 - engaged_share)
+            self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
+            self._seed_history(app, engaged, rng)
+
+    def _seed_history(self, app: AppState, ids: np.ndarray, rng: np.random.Generator) -> None:
+        """Installed users' last active day before the horizon: geometric in their propensity."""
+        days_ago = rng.geometric(np.maximum(app.propensity[ids].astype(np.float64), 1e-6))
+        recent = days_ago < PAST
+        self.rec.seed_history(app, ids[recent], days_ago[recent])
+
+    def delist(self, app: AppState, migrate_to: dict[str, float], day: int, name: str) -> None:
+        """Retire the app; each user moves to one of `migrate_to` (by share) or leaves."""
+        engaged, lapsed = tr.retire(app)
+        users = np.concatenate([engaged, lapsed])
+        was_engaged = np.concatenate([np.ones(len(engaged), bool), np.zeros(len(lapsed), bool)])
+        self.rec.deregistered(app, users)
+        rng = self.streams.get("migration", name)
+        targets = list(migrate_to)
+        choice = np.searchsorted(np.cumsum(list(migrate_to.values())), rng.random(len(users)),
+                                 side="right")
+        moved = 0
+        for t, target in enumerate(targets):
+            pick = choice == t
+            moved += self._migrate(app, self.app[target], users[pick], was_engaged[pick], day, rng)
+        self.rec.count("new_migrated_out", app, day, moved)
+        self.rec.count("new_left", app, day, len(users) - moved)
+
+    def _migrate(
+        self, src: AppState, dst: AppState, ids: np.ndarray, was_engaged: np.ndarray, day: int,
+        rng: np.random.Generator,
+    ) -> int:
+        """Move users into `dst`; they keep their activity propensity. Returns how many moved."""
+        state = dst.state[ids]
+        can = (state == POOL) | (state == ENGAGED) | (state == LAPSED)
+        new = state == POOL
+        for seg, group in tr.pick_from_pool(dst, ids[new], self.pop.segment).items():
+            dst.propensity[group] = src.propensity[group]
+            active = was_engaged[new][np.isin(ids[new], group)]
+            tr.engage(dst, seg, group[active], day, rng)
+            tr.make_dormant(dst, seg, group[~active])
+            self.rec.registered(dst, group, day, int(self.cal.month_of_day[day]))
+            self.rec.count("new_migrated_in", dst, day, len(group))
+            dst.reg_month[group] = self.cal.month_of_day[day] + 1
+        wake = ids[(state == LAPSED) & was_engaged]
+        for seg, group in tr.split_by_segment(wake, self.pop.segment, dst.segments):
+            dst.lapsed[seg].remove(group)
+            tr.engage(dst, seg, group, day, rng)
+            self.rec.count("new_reactivated", dst, day, len(group))
+        return int(can.sum())
+
+    def inflow(self, app: AppState, segments: list[int], n_agents: int, day: int, name: str) -> None:
+        """A channel brings `n_agents` new users, spread over segments by pool size."""
+        rng = self.streams.get("channel", name)
+        sizes = np.array([len(app.pool[s]) for s in segments], dtype=np.int64)
+        n = min(n_agents, int(sizes.sum()))
+        if n <= 0:
+            return
+        for seg, k in zip(segments, rng.multivariate_hypergeometric(sizes, n), strict=True):
+            self.register(app, seg, app.pool[seg].take(rng, int(k)), day)

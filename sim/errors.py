@@ -1,0 +1,65 @@
+"""User-facing errors: every problem in a scenario names its file, line, key path and value.
+
+A `ScenarioError` carries one or more `Problem`s; the CLI prints each as
+``file:line: key.path: message (got X)`` and exits with code 2. Nothing else in appsim
+should turn a user's mistake into a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Path = tuple[str | int, ...]
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario, located as precisely as we can."""
+
+    file: str
+    line: int | None
+    path: Path
+    message: str
+    value: object = _MISSING
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = dotted(self.path) or "(top level)"
+        got = "" if self.value is _MISSING else f" (got {short_repr(self.value)})"
+        return f"{where}: {key}: {self.message}{got}"
+
+
+class ScenarioError(Exception):
+    """A scenario file (or a chain of them) cannot be used; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(Exception):
+    """A command-line request that cannot be honoured (exit code 2, no traceback)."""
+
+
+def dotted(path: Path) -> str:
+    """Render a key path as ``apps.rongexing.launch`` or ``base[2].date``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def short_repr(value: object, limit: int = 60) -> str:
+    """A repr that will not flood the terminal."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def missing() -> object:
+    """The sentinel meaning 'no value to show' (for Problem.value)."""
+    return _MISSING

@@ -1,0 +1,269 @@
+"""What a run measures, kept incrementally: stocks, flows, activity windows, overlap, cohorts.
+
+Trailing-window activity (WAU, MAU) comes from a histogram of each agent's last active day per
+app: a window is a sum of a few counters, and a day's update touches only that day's active
+agents. Calendar-month actives count agents whose first activity of the month is today. The
+suite de-duplicated figures use one more "app" row fed by every suite app's active agents.
+Counts are in agents here; `frames()` turns them into customers (agents x scale).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .apps import ENGAGED, LAPSED, NO_DAY, AppState
+from .calendar import Calendar
+
+PAST = 64  # days of pre-horizon history the histograms can hold
+STOCKS = ("registered", "engaged", "lapsed")
+FLOWS = (
+    "new_registered",
+    "new_lapsed",
+    "new_reactivated",
+    "new_migrated_in",
+    "new_migrated_out",
+    "new_left",
+)
+MAX_OVERLAP_APPS = 12
+
+
+class Recorder:
+    """Per-day and per-month counters for every app and for the de-duplicated suite."""
+
+    def __init__(self, cal: Calendar, apps: list[AppState], n_agents: int):
+        self.cal, self.apps = cal, apps
+        n_apps, days, months = len(apps), cal.n_days, cal.n_months
+        self.daily = {k: np.zeros((days, n_apps), np.int64) for k in (*STOCKS, *FLOWS, "dau")}
+        self.windows = {k: np.zeros((days, n_apps + 1), np.int64) for k in ("wau", "mau")}
+        self.suite = {k: np.zeros(days, np.int64) for k in ("registered", "dau")}
+        self.hist = np.zeros((n_apps + 1, days + PAST), np.int64)
+        self.month_active = np.zeros((months, n_apps + 1), np.int64)
+        self.cohort_active = np.zeros((n_apps, months, months + 1), np.int64)
+        self.cohort_size = np.zeros((n_apps, months + 1), np.int64)
+        self.overlap = np.zeros((months, n_apps, n_apps), np.int64)
+        self.registered_overlap: dict[int, np.ndarray] = {}
+        self.suite_last = np.full(n_agents, NO_DAY, np.int16)
+        self.suite_apps_of = np.zeros(n_agents, np.uint8)
+        self.suite_registered = 0
+        self.month_mask = np.zeros(n_agents, np.uint16) if n_apps <= MAX_OVERLAP_APPS else None
+
+    # -- flows -------------------------------------------------------------------------
+    def count(self, flow: str, app: AppState, day: int, n: int) -> None:
+        self.daily[flow][day, app.index] += n
+
+    def registered(
+        self, app: AppState, ids: np.ndarray, day: int, month: int, flow: bool = True
+    ) -> None:
+        """Registrations (a flow, or an installed base when `flow` is false): cohort sizes
+        and the suite's distinct registered count."""
+        if flow:
+            self.count("new_registered", app, day, len(ids))
+        self.cohort_size[app.index, month + 1] += len(ids)
+        if app.suite:
+            before = self.suite_apps_of[ids]
+            self.suite_registered += int(np.count_nonzero(before == 0))
+            self.suite_apps_of[ids] = before + 1
+
+    def deregistered(self, app: AppState, ids: np.ndarray) -> None:
+        """Users leaving an app for good (it was delisted)."""
+        if app.suite:
+            after = self.suite_apps_of[ids] - 1
+            self.suite_registered -= int(np.count_nonzero(after == 0))
+            self.suite_apps_of[ids] = after
+
+    # -- activity ----------------------------------------------------------------------
+    def active(self, app: AppState, ids: np.ndarray, day: int) -> None:
+        """Agents of `app` active on `day` (distinct)."""
+        self.daily["dau"][day, app.index] += len(ids)
+        first = self._touch(app.index, app.last_active, ids, day)
+        month = self.cal.month_of_day[day]
+        regs = app.reg_month[first]
+        self.cohort_active[app.index, month] += np.bincount(regs, minlength=self.cal.n_months + 1)
+        if self.month_mask is not None:
+            self.month_mask[first] |= np.uint16(1 << app.index)
+        if app.suite:
+            fresh = ids[self.suite_last[ids] != day]
+            self.suite["dau"][day] += len(fresh)
+            self._touch(len(self.apps), self.suite_last, fresh, day)
+
+    def _touch(self, row: int, last: np.ndarray, ids: np.ndarray, day: int) -> np.ndarray:
+        """Move ids' last-active day to `day` in histogram `row`; return first-this-month ids."""
+        old = last[ids]
+        seen = old != NO_DAY
+        self.hist[row] -= np.bincount(old[seen].astype(np.int64) + PAST, minlength=self.hist.shape[1])
+        self.hist[row, day + PAST] += len(ids)
+        last[ids] = day
+        first = ids[old < self.cal.month_start(day)]
+        self.month_active[self.cal.month_of_day[day], row] += len(first)
+        return first
+
+    def seed_history(self, app: AppState, ids: np.ndarray, days_ago: np.ndarray) -> None:
+        """Pre-horizon last-active days of an installed base (days_ago >= 1, < PAST)."""
+        last = (-days_ago).astype(np.int16)
+        app.last_active[ids] = last
+        np.add.at(self.hist[app.index], last.astype(np.int64) + PAST, 1)
+        if app.suite:
+            newer = last > self.suite_last[ids]
+            fresh, fresh_last = ids[newer], last[newer]
+            old = self.suite_last[fresh]
+            seen = old != NO_DAY
+            np.subtract.at(self.hist[-1], old[seen].astype(np.int64) + PAST, 1)
+            np.add.at(self.hist[-1], fresh_last.astype(np.int64) + PAST, 1)
+            self.suite_last[fresh] = fresh_last
+
+    # -- closing a day or a month ------------------------------------------------------
+    def close_day(self, day: int) -> None:
+        for app in self.apps:
+            self.daily["registered"][day, app.index] = app.n_registered()
+            self.daily["engaged"][day, app.index] = app.n_engaged()
+            self.daily["lapsed"][day, app.index] = app.n_lapsed()
+        self.suite["registered"][day] = self.suite_registered
+        end = day + PAST + 1
+        self.windows["wau"][day] = self.hist[:, end - 7 : end].sum(axis=1)
+        self.windows["mau"][day] = self.hist[:, end - 30 : end].sum(axis=1)
+        if self.cal.is_month_end(day):
+            self._close_month(day)
+
+    def _close_month(self, day: int) -> None:
+        month = self.cal.month_of_day[day]
+        if self.month_mask is not None:
+            self.overlap[month] = _overlap(self.month_mask, len(self.apps))
+            self.month_mask[:] = 0
+        if self.cal.dates[day].month == 12 or day == self.cal.n_days - 1:
+            self.registered_overlap[day] = self._registered_overlap()
+
+    def _registered_overlap(self) -> np.ndarray:
+        mask = np.zeros(len(self.suite_last), np.uint16)
+        for app in self.apps[:MAX_OVERLAP_APPS]:
+            registered = (app.state == ENGAGED) | (app.state == LAPSED)
+            mask[registered] |= np.uint16(1 << app.index)
+        return _overlap(mask, min(len(self.apps), MAX_OVERLAP_APPS))
+
+
+def _overlap(mask: np.ndarray, n_apps: int) -> np.ndarray:
+    """Agents in both app a and app b, from per-agent bit masks: an n_apps x n_apps matrix."""
+    combos = np.bincount(mask, minlength=1 << n_apps)[: 1 << n_apps]
+    bits = (np.arange(1 << n_apps)[:, None] >> np.arange(n_apps)[None, :]) & 1
+    return (bits.T * combos) @ bits
+
+
+def frames(rec: Recorder, app_ids: list[str], scale: float) -> dict[str, pd.DataFrame]:
+    """The run's tables, in customers: daily, monthly, overlap, cohorts."""
+    return {
+        "daily": _daily_frame(rec, app_ids, scale),
+        "monthly": _monthly_frame(rec, app_ids, scale),
+        "overlap": _overlap_frame(rec, app_ids, scale),
+        "cohorts": _cohort_frame(rec, app_ids, scale),
+    }
+
+
+def _daily_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
+    dates = rec.cal.dates
+    parts = []
+    for i, app in enumerate(app_ids):
+        cols = {k: rec.daily[k][:, i] for k in (*STOCKS, *FLOWS, "dau")}
+        cols |= {k: rec.windows[k][:, i] for k in ("wau", "mau")}
+        parts.append(pd.DataFrame({"date": dates, "app": app, **cols}))
+    parts.append(_suite_daily(rec, dates, len(app_ids)))
+    parts.append(_suite_sum_daily(rec, dates, app_ids))
+    out = pd.concat(parts, ignore_index=True)
+    counts = [c for c in out.columns if c not in ("date", "app")]
+    out[counts] = out[counts].astype(float) * scale
+    out["dau_mau"] = np.where(out["mau"] > 0, out["dau"] / out["mau"].where(out["mau"] > 0, 1), 0.0)
+    return out
+
+
+def _suite_daily(rec: Recorder, dates: pd.DatetimeIndex, n_apps: int) -> pd.DataFrame:
+    """The suite de-duplicated: each customer counted once, whatever apps they use."""
+    cols = {
+        "registered": rec.suite["registered"],
+        "dau": rec.suite["dau"],
+        "wau": rec.windows["wau"][:, n_apps],
+        "mau": rec.windows["mau"][:, n_apps],
+    }
+    return pd.DataFrame({"date": dates, "app": "suite", **cols})
+
+
+def _suite_sum_daily(rec: Recorder, dates: pd.DatetimeIndex, app_ids: list[str]) -> pd.DataFrame:
+    """The suite as a sum over its apps (the article's 'cumulative MAU')."""
+    idx = [app.index for app in rec.apps if app.suite]
+    cols = {k: rec.daily[k][:, idx].sum(axis=1) for k in (*STOCKS, *FLOWS, "dau")}
+    cols |= {k: rec.windows[k][:, idx].sum(axis=1) for k in ("wau", "mau")}
+    return pd.DataFrame({"date": dates, "app": "suite_sum", **cols})
+
+
+def _monthly_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
+    months = rec.cal.month_labels.to_timestamp()
+    ends = rec.cal.month_end_days
+    rows = []
+    suite_idx = [app.index for app in rec.apps if app.suite]
+    names = [*app_ids, "suite"]
+    for i, app in enumerate(names):
+        rows.append(pd.DataFrame({
+            "month": months, "app": app,
+            "mau_calendar": rec.month_active[:, i] * scale,
+            "registered_end": (rec.daily["registered"][ends, i] if i < len(app_ids)
+                               else rec.suite["registered"][ends]) * scale,
+            "dau_mean": _monthly_mean(rec, rec.daily["dau"][:, i] if i < len(app_ids)
+                                      else rec.suite["dau"]) * scale,
+        }))
+    rows.append(pd.DataFrame({
+        "month": months, "app": "suite_sum",
+        "mau_calendar": rec.month_active[:, suite_idx].sum(axis=1) * scale,
+        "registered_end": rec.daily["registered"][ends][:, suite_idx].sum(axis=1) * scale,
+        "dau_mean": _monthly_mean(rec, rec.daily["dau"][:, suite_idx].sum(axis=1)) * scale,
+    }))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _monthly_mean(rec: Recorder, series: np.ndarray) -> np.ndarray:
+    sums = np.add.reduceat(series.astype(float), rec.cal.month_start_days)
+    lengths = rec.cal.month_end_days - rec.cal.month_start_days + 1
+    return sums / lengths
+
+
+def _overlap_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
+    """Customers active (calendar month) or registered (year ends) in both of two apps."""
+    months = rec.cal.month_labels.to_timestamp()
+    n = min(len(app_ids), MAX_OVERLAP_APPS)
+    parts = []
+    if rec.month_mask is not None:
+        for m, month in enumerate(months):
+            parts.append(_pairs(rec.overlap[m], app_ids[:n], month, "active", scale))
+    for day, matrix in rec.registered_overlap.items():
+        parts.append(_pairs(matrix, app_ids[:n], rec.cal.dates[day], "registered", scale))
+    cols = ["date", "measure", "app_a", "app_b", "customers"]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+
+
+def _pairs(matrix: np.ndarray, ids: list[str], when: object, measure: str, scale: float) -> pd.DataFrame:
+    a, b = np.meshgrid(np.arange(len(ids)), np.arange(len(ids)), indexing="ij")
+    return pd.DataFrame({
+        "date": when, "measure": measure,
+        "app_a": np.array(ids)[a.ravel()], "app_b": np.array(ids)[b.ravel()],
+        "customers": matrix.ravel() * scale,
+    })
+
+
+def _cohort_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
+    """Share of each registration-month cohort active in each later calendar month."""
+    months = rec.cal.month_labels.to_timestamp()
+    n = rec.cal.n_months
+    m_idx, c_idx = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    later = m_idx >= c_idx
+    parts = []
+    for i, app in enumerate(app_ids):
+        size = rec.cohort_size[i, 1:][c_idx[later]]
+        active = rec.cohort_active[i, :, 1:][later]
+        keep = size > 0
+        parts.append(pd.DataFrame({
+            "app": app,
+            "cohort": months[c_idx[later][keep]],
+            "month": months[m_idx[later][keep]],
+            "age_months": (m_idx - c_idx)[later][keep],
+            "cohort_size": size[keep] * scale,
+            "active": active[keep] * scale,
+            "retention": active[keep] / size[keep],
+        }))
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,100 @@
+"""The simulated customers: who they are and from which day each can use an app.
+
+Each agent stands for `scale` customers. The customer base grows along the scenario's dated
+series (piecewise linear, flat outside it); agent i joins on the first day the base exceeds
+i agents. Each agent has a segment and a day on which it goes mobile (a logistic curve per
+segment); it is *eligible* for apps from the later of joining and going mobile. Agents are kept
+sorted by eligibility day within each segment, so each day's newcomers are one slice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .calendar import NEVER, Calendar
+from .rng import Streams
+from .schema import Population as PopulationSpec
+
+
+@dataclass
+class Population:
+    """Struct of arrays over agents, plus per-segment eligibility order."""
+
+    scale: float
+    segment_names: list[str]
+    segment: np.ndarray  # uint8, segment index per agent
+    eligible_day: np.ndarray  # int32, NEVER if the agent never goes mobile in the horizon
+    by_eligibility: list[np.ndarray]  # per segment: agent ids sorted by eligible_day
+    eligibility_days: list[np.ndarray]  # per segment: the sorted eligible days
+
+    @property
+    def n_agents(self) -> int:
+        return len(self.segment)
+
+    def newly_eligible(self, seg: int, first_day: int, last_day: int) -> np.ndarray:
+        """Agents of segment `seg` whose eligibility day is in [first_day, last_day]."""
+        days = self.eligibility_days[seg]
+        lo = np.searchsorted(days, first_day, side="left")
+        hi = np.searchsorted(days, last_day, side="right")
+        return self.by_eligibility[seg][lo:hi]
+
+    def eligible_by(self, seg: int, day: int) -> np.ndarray:
+        """Agents of segment `seg` eligible on or before `day`."""
+        hi = np.searchsorted(self.eligibility_days[seg], day, side="right")
+        return self.by_eligibility[seg][:hi]
+
+
+def agents_per_day(spec: PopulationSpec, cal: Calendar, scale: float) -> np.ndarray:
+    """Number of agents in the population on each day (the base series over `scale`)."""
+    xs = np.array([cal.day(p.date) for p in spec.base], dtype=float)
+    ys = np.array([p.customers for p in spec.base], dtype=float)
+    days = np.arange(cal.n_days, dtype=float)
+    counts = np.rint(np.interp(days, xs, ys) / scale).astype(np.int64)
+    return np.maximum.accumulate(counts)  # the modelled base never shrinks
+
+
+def build_population(
+    spec: PopulationSpec, cal: Calendar, scale: float, streams: Streams
+) -> Population:
+    """Draw every agent's segment and eligibility day."""
+    counts = agents_per_day(spec, cal, scale)
+    n = int(counts[-1])
+    join_day = np.searchsorted(counts, np.arange(n), side="right").astype(np.int32)
+    names = list(spec.segments)
+    shares = np.array([spec.segments[s].share for s in names])
+    rng = streams.get("population", "segment")
+    segment = np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right")
+    segment = np.minimum(segment, len(names) - 1).astype(np.uint8)
+    mobile_day = _mobile_days(spec, names, segment, cal, streams)
+    eligible = np.maximum(join_day, mobile_day).astype(np.int32)
+    order, days = _sort_by_eligibility(segment, eligible, len(names))
+    return Population(scale, names, segment, eligible, order, days)
+
+
+def _mobile_days(
+    spec: PopulationSpec, names: list[str], segment: np.ndarray, cal: Calendar, streams: Streams
+) -> np.ndarray:
+    """Day each agent goes mobile: inverse of the segment's logistic adoption curve."""
+    out = np.full(len(segment), NEVER, dtype=np.int64)
+    for s, name in enumerate(names):
+        members = np.flatnonzero(segment == s)
+        curve = spec.segments[name].mobile
+        u = streams.get("population", "mobile", name).random(len(members))
+        ok = u < curve.ceiling
+        u = u[ok]
+        offset = curve.width_days * np.log(u / (curve.ceiling - u))
+        day = cal.day(curve.midpoint) + np.ceil(offset)
+        out[members[ok]] = np.clip(day, 0, NEVER)
+    return out
+
+
+def _sort_by_eligibility(
+    segment: np.ndarray, eligible: np.ndarray, n_segments: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    order = np.lexsort((eligible, segment)).astype(np.int32)
+    counts = np.bincount(segment, minlength=n_segments)
+    parts = np.split(order, np.cumsum(counts)[:-1])
+    sorted_ids = [p.copy() for p in parts]
+    return sorted_ids, [eligible[p] for p in sorted_ids]

@@ -1,0 +1,148 @@
+"""Loading a scenario: YAML -> merged tree -> validated `Scenario`, or located problems.
+
+This is the one entrance for scenario files. Schema errors from pydantic are translated into
+`file:line: key.path: message (got X)` problems, with a suggestion for misspelt keys; then the
+cross-checks of `checks.py` run on the whole scenario.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import schema
+from .checks import check_scenario
+from .errors import Path, Problem, ScenarioError, missing
+from .schema import Scenario
+from .yamlio import LineMap, load_tree
+
+
+def load_scenario(path: str | FsPath) -> Scenario:
+    """Load, merge (`extends`) and validate a scenario file; raise ScenarioError if bad."""
+    tree, lines = load_tree(path)
+    tree.setdefault("name", FsPath(path).stem)
+    scenario = validate_tree(tree, lines)
+    problems = check_scenario(scenario, lines)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def validate_tree(tree: dict[str, Any], lines: LineMap) -> Scenario:
+    """Validate a merged tree against the schema, translating errors to located problems."""
+    try:
+        return Scenario.model_validate(tree)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+
+
+def scenario_hash(sc: Scenario) -> str:
+    """A content hash of the resolved scenario (what a run actually used)."""
+    canon = json.dumps(sc.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
+
+def _problem(err: Any, tree: dict[str, Any], lines: LineMap) -> Problem:
+    path = _input_path(err["loc"], tree)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return lines.problem(path, _unknown_key_message(str(path[-1]), path, tree), missing(),
+                             show=False)
+    if kind == "missing":
+        return lines.problem(path, "required key is missing", show=False)
+    message = err["msg"][0].lower() + err["msg"][1:]
+    return lines.problem(path, message, err.get("input"))
+
+
+def _input_path(loc: tuple[Any, ...], tree: dict[str, Any]) -> Path:
+    """Drop the parts of a pydantic loc that are not keys of the input (union tags etc.)."""
+    path: list[str | int] = []
+    node: Any = tree
+    for i, part in enumerate(loc):
+        is_last = i == len(loc) - 1
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        elif not is_last:
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def _unknown_key_message(key: str, path: Path, tree: dict[str, Any]) -> str:
+    valid = _valid_keys(path[:-1], tree)
+    close = difflib.get_close_matches(key, valid or _ALL_KEYS, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listing = f" valid keys here: {', '.join(sorted(valid))}" if valid else ""
+    return f"unknown key {key!r}{hint}{listing}"
+
+
+def _valid_keys(parent: Path, tree: dict[str, Any]) -> list[str]:
+    """The field names allowed at `parent`, found by walking the schema along the path."""
+    model: Any = Scenario
+    node: Any = tree
+    for part in parent:
+        node = node.get(part) if isinstance(node, dict) else None
+        model = _child_model(model, part, node)
+        if model is None:
+            return []
+    return list(model.model_fields) if isinstance(model, type) else []
+
+
+def _child_model(model: Any, part: str | int, node: Any) -> Any:
+    if model is Scenario and part == "timeline":
+        return "timeline"
+    if model == "timeline":
+        kind = node.get("type") if isinstance(node, dict) else None
+        return _EVENT_MODELS.get(kind) if isinstance(kind, str) else None
+    if isinstance(model, tuple):  # ("map", value model): any key leads to the value model
+        return model[1]
+    if not (isinstance(model, type) and issubclass(model, BaseModel)) or not isinstance(part, str):
+        return None
+    field = model.model_fields.get(part)
+    if field is None:
+        return None
+    return _model_in(field.annotation)
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = getattr(annotation, "__args__", ())
+    if getattr(annotation, "__origin__", None) is dict and len(args) == 2:
+        inner = _model_in(args[1])
+        return ("map", inner) if inner else None
+    for arg in args:
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+_EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "launch": schema.LaunchEvent,
+    "delist": schema.DelistEvent,
+    "merge": schema.MergeEvent,
+    "release": schema.ReleaseEvent,
+    "release_cadence": schema.ReleaseCadenceEvent,
+    "campaign": schema.CampaignEvent,
+    "edition": schema.EditionEvent,
+    "channel": schema.ChannelEvent,
+}
+
+
+def _all_keys() -> list[str]:
+    names: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel:
+            names.update(obj.model_fields)
+    return sorted(names)
+
+
+_ALL_KEYS = _all_keys()

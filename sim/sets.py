@@ -1,0 +1,102 @@
+"""A set of agent ids with O(k) insertion, removal and uniform random draws.
+
+Members sit in a dense array; a `slot` array (shared by every set of one app, since an agent is
+in at most one of them) remembers each member's position. Removing k members moves at most k
+others from the tail into the holes, all in vectorised steps. An optional float32 payload
+(the engaged users' activity propensity) travels with each member, so daily activity reads one
+contiguous array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ABSENT = -1
+
+
+class IndexedSet:
+    """Agent ids in a dense array, positions kept in a shared `slot` array."""
+
+    def __init__(self, slot: np.ndarray, with_payload: bool = False, capacity: int = 64):
+        self.slot = slot
+        self.ids = np.empty(capacity, dtype=np.int32)
+        self.payload = np.empty(capacity, dtype=np.float32) if with_payload else None
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def members(self) -> np.ndarray:
+        """A view of the current members (valid until the next change)."""
+        return self.ids[: self.n]
+
+    def values(self) -> np.ndarray:
+        """A view of the members' payloads, aligned with `members()`."""
+        assert self.payload is not None
+        return self.payload[: self.n]
+
+    def add(self, ids: np.ndarray, payload: np.ndarray | None = None) -> None:
+        """Insert ids that are in no set of this app."""
+        k = len(ids)
+        if k == 0:
+            return
+        self._reserve(self.n + k)
+        self.ids[self.n : self.n + k] = ids
+        if self.payload is not None:
+            assert payload is not None
+            self.payload[self.n : self.n + k] = payload
+        self.slot[ids] = np.arange(self.n, self.n + k, dtype=np.int32)
+        self.n += k
+
+    def remove(self, ids: np.ndarray) -> None:
+        """Remove distinct ids that are members of this set."""
+        k = len(ids)
+        if k == 0:
+            return
+        pos = self.slot[ids]
+        new_n = self.n - k
+        in_tail = np.zeros(k, dtype=bool)
+        in_tail[pos[pos >= new_n] - new_n] = True
+        holes = pos[pos < new_n]
+        movers = new_n + np.flatnonzero(~in_tail)
+        self.ids[holes] = self.ids[movers]
+        if self.payload is not None:
+            self.payload[holes] = self.payload[movers]
+        self.slot[self.ids[holes]] = holes
+        self.slot[ids] = ABSENT
+        self.n = new_n
+
+    def sample(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        """k distinct members drawn uniformly (not removed)."""
+        k = min(k, self.n)
+        if k == 0:
+            return np.empty(0, dtype=np.int32)
+        positions = rng.choice(self.n, size=k, replace=False)
+        return self.ids[positions]
+
+    def take(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        """Draw k distinct members uniformly and remove them."""
+        chosen = self.sample(rng, k)
+        self.remove(chosen)
+        return chosen
+
+    def clear(self) -> np.ndarray:
+        """Remove every member; return them."""
+        out = self.ids[: self.n].copy()
+        self.slot[out] = ABSENT
+        self.n = 0
+        return out
+
+    def _reserve(self, need: int) -> None:
+        if need <= len(self.ids):
+            return
+        size = max(need, 2 * len(self.ids))
+        self.ids = _grow(self.ids, size)
+        if self.payload is not None:
+            self.payload = _grow(self.payload, size)
+
+
+def _grow(array: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
