@@ -8,8 +8,9 @@ An agent is in exactly one state per app:
     LAPSED   registered but dormant (may reactivate)
     GONE     was registered when the app was delisted
 
-POOL, ENGAGED and LAPSED members are also kept, per segment, in `IndexedSet`s, so the engine
-touches only the agents a mechanism concerns. Strategy levers change the app through
+POOL, ENGAGED and LAPSED members are also kept per segment in `IndexedSet`s (the engaged
+with their activity threshold alongside), so the engine touches only the agents a mechanism
+concerns, and a segment's multipliers are plain scalars. Strategy levers change the app through
 `Modifiers`: persistent multipliers per segment (editions, merges, campaigns) and release
 boosts that decay with a half-life.
 """
@@ -25,7 +26,7 @@ from .params import SegmentParams
 from .sets import ABSENT, IndexedSet
 
 OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4
-NO_DAY = np.iinfo(np.int16).min  # last_active of an agent never active
+NO_DAY = -64  # last_active of an agent never active (bin 0 of the activity histograms)
 KINDS = ("activity", "acquisition", "reactivation", "ceiling")
 
 
@@ -96,7 +97,9 @@ class AppState:
         self.engaged = {s: IndexedSet(self.slot, with_payload=True) for s in params}
         self.lapsed = {s: IndexedSet(self.slot) for s in params}
         self.lapse_calendar = DayBuckets(n_days)
+        self.pending_lapses: list[tuple[np.ndarray, np.ndarray]] = []
         self.eligible_count = np.zeros(n_segments, dtype=np.int64)
+        self.registered_count = np.zeros(n_segments, dtype=np.int64)
         self.modifiers = Modifiers(n_segments)
         self.live = False
         self.delisted = False
@@ -116,4 +119,12 @@ class AppState:
 
     def registered_members(self) -> np.ndarray:
         parts = [s.members() for s in (*self.engaged.values(), *self.lapsed.values())]
-        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
+        return np.concatenate(parts)
+
+    def flush_lapses(self) -> None:
+        """File the day's newly drawn lapse days in the calendar, in one batch."""
+        if self.pending_lapses:
+            days = np.concatenate([d for d, _ in self.pending_lapses])
+            ids = np.concatenate([i for _, i in self.pending_lapses])
+            self.lapse_calendar.add(days, ids)
+            self.pending_lapses.clear()

@@ -85,7 +85,8 @@ class Engine:
         for app in live:
             self._referrals(app, day)
         self.rec.close_day(day)
-        for app in live:
+        for app in self.apps:
+            app.flush_lapses()
             app.modifiers.prune(day)
 
     # -- mechanisms, per app -----------------------------------------------------------
@@ -94,31 +95,23 @@ class Engine:
             tr.admit(app, seg, source(seg, first, last))
 
     def _lapse_and_return(self, app: AppState, day: int) -> None:
-        lapsed = tr.lapse_due(app, self.pop.segment, day)
-        self.rec.count("new_lapsed", app, day, sum(len(v) for v in lapsed.values()))
-        mult = app.modifiers.current("reactivation", day)
-        for seg in app.segments:
-            rng = self.streams.get("reactivation", app.id, str(seg))
-            back = tr.reactivate(app, seg, day, rng, float(mult[seg]))
-            self.rec.count("new_reactivated", app, day, len(back))
+        self.rec.count("new_lapsed", app, day, tr.lapse_due(app, self.pop.segment, day))
+        rng = self.streams.get("reactivation", app.id)
+        back = tr.reactivate(app, day, rng, app.modifiers.current("reactivation", day))
+        self.rec.count("new_reactivated", app, day, back)
 
     def _adopt(self, app: AppState, day: int) -> None:
-        acq = app.modifiers.current("acquisition", day)
-        ceil = app.modifiers.current("ceiling", day)
-        potential = tr.market_potential(app, ceil)
-        word_of_mouth = app.n_engaged() / potential if potential > 0 else 0.0
-        for seg in app.segments:
-            rng = self.streams.get("adoption", app.id, str(seg))
-            ids = tr.bass_adoptions(app, seg, rng, word_of_mouth, float(acq[seg]), float(ceil[seg]))
+        acquisition = app.modifiers.current("acquisition", day)
+        ceilings = app.modifiers.current("ceiling", day)
+        rng = self.streams.get("adoption", app.id)
+        for seg, ids in tr.bass_adoptions(app, rng, acquisition, ceilings):
             self.register(app, seg, ids, day)
 
     def _activity(self, app: AppState, day: int) -> np.ndarray:
-        mult = app.modifiers.current("activity", day)
-        parts = []
-        for seg in app.segments:
-            rng = self.streams.get("activity", app.id, str(seg))
-            parts.append(tr.daily_activity(app, seg, rng, float(mult[seg])))
-        active = np.concatenate(parts) if parts else tr.EMPTY
+        rng = self.streams.get("activity", app.id)
+        multipliers = app.modifiers.current("activity", day)
+        parts = [tr.daily_activity(app, seg, rng, float(multipliers[seg])) for seg in app.segments]
+        active = np.concatenate(parts)
         self.rec.active(app, active, day)
         return active
 
@@ -162,7 +155,7 @@ class Engine:
         per_seg = rng.multivariate_hypergeometric(sizes, n) if n else np.zeros_like(sizes)
         for seg, k in zip(app.segments, per_seg, strict=True):
             ids = app.pool[seg].take(rng, int(k))
-            engaged, _ = tr.register(app, seg, ids, 0, rng, dormant_share=1.0 - engaged_share)
+            engaged = tr.register(app, seg, ids, 0, rng, dormant_share=1.0 - engaged_share)
             self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
             self._seed_history(app, engaged, rng)
 
@@ -199,9 +192,7 @@ class Engine:
         new = state == POOL
         for seg, group in tr.pick_from_pool(dst, ids[new], self.pop.segment).items():
             dst.propensity[group] = src.propensity[group]
-            active = was_engaged[new][np.isin(ids[new], group)]
-            tr.engage(dst, seg, group[active], day, rng)
-            tr.make_dormant(dst, seg, group[~active])
+            tr.enroll(dst, seg, group, was_engaged[new][np.isin(ids[new], group)], day, rng)
             self.rec.registered(dst, group, day, int(self.cal.month_of_day[day]))
             self.rec.count("new_migrated_in", dst, day, len(group))
             dst.reg_month[group] = self.cal.month_of_day[day] + 1

@@ -15,7 +15,7 @@ import pandas as pd
 from .apps import ENGAGED, LAPSED, NO_DAY, AppState
 from .calendar import Calendar
 
-PAST = 64  # days of pre-horizon history the histograms can hold
+PAST = -NO_DAY  # bins before day 0: pre-horizon history, and bin 0 for "never active"
 STOCKS = ("registered", "engaged", "lapsed")
 FLOWS = (
     "new_registered",
@@ -47,6 +47,7 @@ class Recorder:
         self.suite_apps_of = np.zeros(n_agents, np.uint8)
         self.suite_registered = 0
         self.month_mask = np.zeros(n_agents, np.uint16) if n_apps <= MAX_OVERLAP_APPS else None
+        self.month_touched: list[np.ndarray] = []  # agents active this month (with repeats)
 
     # -- flows -------------------------------------------------------------------------
     def count(self, flow: str, app: AppState, day: int, n: int) -> None:
@@ -76,22 +77,26 @@ class Recorder:
     def active(self, app: AppState, ids: np.ndarray, day: int) -> None:
         """Agents of `app` active on `day` (distinct)."""
         self.daily["dau"][day, app.index] += len(ids)
-        first = self._touch(app.index, app.last_active, ids, day)
+        old = app.last_active[ids]
+        first = self._touch(app.index, app.last_active, ids, old, day)
         month = self.cal.month_of_day[day]
         regs = app.reg_month[first]
         self.cohort_active[app.index, month] += np.bincount(regs, minlength=self.cal.n_months + 1)
         if self.month_mask is not None:
             self.month_mask[first] |= np.uint16(1 << app.index)
+            self.month_touched.append(first)
         if app.suite:
-            fresh = ids[self.suite_last[ids] != day]
-            self.suite["dau"][day] += len(fresh)
-            self._touch(len(self.apps), self.suite_last, fresh, day)
+            old = self.suite_last[ids]
+            fresh = old != day
+            self.suite["dau"][day] += int(np.count_nonzero(fresh))
+            self._touch(len(self.apps), self.suite_last, ids[fresh], old[fresh], day)
 
-    def _touch(self, row: int, last: np.ndarray, ids: np.ndarray, day: int) -> np.ndarray:
-        """Move ids' last-active day to `day` in histogram `row`; return first-this-month ids."""
-        old = last[ids]
-        seen = old != NO_DAY
-        self.hist[row] -= np.bincount(old[seen].astype(np.int64) + PAST, minlength=self.hist.shape[1])
+    def _touch(
+        self, row: int, last: np.ndarray, ids: np.ndarray, old: np.ndarray, day: int
+    ) -> np.ndarray:
+        """Move ids' last-active day from `old` to `day` in histogram `row`; return the ids
+        active for the first time this month. Never-active agents sit in bin 0 (NO_DAY)."""
+        self.hist[row] -= np.bincount(old + PAST, minlength=self.hist.shape[1])
         self.hist[row, day + PAST] += len(ids)
         last[ids] = day
         first = ids[old < self.cal.month_start(day)]
@@ -101,16 +106,16 @@ class Recorder:
     def seed_history(self, app: AppState, ids: np.ndarray, days_ago: np.ndarray) -> None:
         """Pre-horizon last-active days of an installed base (days_ago >= 1, < PAST)."""
         last = (-days_ago).astype(np.int16)
-        app.last_active[ids] = last
-        np.add.at(self.hist[app.index], last.astype(np.int64) + PAST, 1)
+        self._move(app.index, app.last_active, ids, last)
         if app.suite:
             newer = last > self.suite_last[ids]
-            fresh, fresh_last = ids[newer], last[newer]
-            old = self.suite_last[fresh]
-            seen = old != NO_DAY
-            np.subtract.at(self.hist[-1], old[seen].astype(np.int64) + PAST, 1)
-            np.add.at(self.hist[-1], fresh_last.astype(np.int64) + PAST, 1)
-            self.suite_last[fresh] = fresh_last
+            self._move(len(self.apps), self.suite_last, ids[newer], last[newer])
+
+    def _move(self, row: int, last: np.ndarray, ids: np.ndarray, new: np.ndarray) -> None:
+        size = self.hist.shape[1]
+        self.hist[row] -= np.bincount(last[ids] + PAST, minlength=size)
+        self.hist[row] += np.bincount(new + PAST, minlength=size)
+        last[ids] = new
 
     # -- closing a day or a month ------------------------------------------------------
     def close_day(self, day: int) -> None:
@@ -128,8 +133,10 @@ class Recorder:
     def _close_month(self, day: int) -> None:
         month = self.cal.month_of_day[day]
         if self.month_mask is not None:
-            self.overlap[month] = _overlap(self.month_mask, len(self.apps))
-            self.month_mask[:] = 0
+            touched = np.unique(np.concatenate([np.empty(0, np.int32), *self.month_touched]))
+            self.overlap[month] = _overlap(self.month_mask[touched], len(self.apps))
+            self.month_mask[touched] = 0
+            self.month_touched.clear()
         if self.cal.dates[day].month == 12 or day == self.cal.n_days - 1:
             self.registered_overlap[day] = self._registered_overlap()
 

@@ -27,7 +27,7 @@ class Population:
     segment: np.ndarray  # uint8, segment index per agent
     eligible_day: np.ndarray  # int32, NEVER if the agent never goes mobile in the horizon
     by_eligibility: list[np.ndarray]  # per segment: agent ids sorted by eligible_day
-    eligibility_days: list[np.ndarray]  # per segment: the sorted eligible days
+    day_bounds: list[np.ndarray]  # per segment: index of the first agent eligible on day d
 
     @property
     def n_agents(self) -> int:
@@ -35,15 +35,12 @@ class Population:
 
     def newly_eligible(self, seg: int, first_day: int, last_day: int) -> np.ndarray:
         """Agents of segment `seg` whose eligibility day is in [first_day, last_day]."""
-        days = self.eligibility_days[seg]
-        lo = np.searchsorted(days, first_day, side="left")
-        hi = np.searchsorted(days, last_day, side="right")
-        return self.by_eligibility[seg][lo:hi]
+        bounds = self.day_bounds[seg]
+        return self.by_eligibility[seg][bounds[first_day] : bounds[last_day + 1]]
 
     def eligible_by(self, seg: int, day: int) -> np.ndarray:
         """Agents of segment `seg` eligible on or before `day`."""
-        hi = np.searchsorted(self.eligibility_days[seg], day, side="right")
-        return self.by_eligibility[seg][:hi]
+        return self.by_eligibility[seg][: self.day_bounds[seg][day + 1]]
 
 
 def agents_per_day(spec: PopulationSpec, cal: Calendar, scale: float) -> np.ndarray:
@@ -70,7 +67,8 @@ def build_population(
     mobile_day = _mobile_days(spec, names, segment, cal, streams)
     eligible = np.maximum(join_day, mobile_day).astype(np.int32)
     order, days = _sort_by_eligibility(segment, eligible, len(names))
-    return Population(scale, names, segment, eligible, order, days)
+    bounds = [np.searchsorted(d, np.arange(cal.n_days + 1), side="left") for d in days]
+    return Population(scale, names, segment, eligible, order, bounds)
 
 
 def _mobile_days(

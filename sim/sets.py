@@ -2,9 +2,9 @@
 
 Members sit in a dense array; a `slot` array (shared by every set of one app, since an agent is
 in at most one of them) remembers each member's position. Removing k members moves at most k
-others from the tail into the holes, all in vectorised steps. An optional float32 payload
-(the engaged users' activity propensity) travels with each member, so daily activity reads one
-contiguous array.
+others from the tail into the holes, all in vectorised steps. An optional uint16 payload
+(the engaged users' activity threshold, propensity x 2^16) travels with each member, so daily
+activity reads one contiguous array.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class IndexedSet:
     def __init__(self, slot: np.ndarray, with_payload: bool = False, capacity: int = 64):
         self.slot = slot
         self.ids = np.empty(capacity, dtype=np.int32)
-        self.payload = np.empty(capacity, dtype=np.float32) if with_payload else None
+        self.payload = np.empty(capacity, dtype=np.uint16) if with_payload else None
         self.n = 0
 
     def __len__(self) -> int:

@@ -1,12 +1,14 @@
 """The model's transitions, each a small function over one app's state.
 
 Every function takes the state, the day, a random stream and parameters, changes the state,
-and returns the agent ids that changed, so the engine can count flows from what it gets back.
-None loops over agents in Python; rare events are binomial counts drawn from exchangeable
-member sets (adoption, reactivation) or pre-scheduled days (lapse).
+and returns the agent ids that changed (or how many), so the engine can count flows from what
+it gets back. None loops over agents in Python: rare events are binomial counts drawn from
+exchangeable member sets (adoption, reactivation) or pre-scheduled days (lapse).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -15,6 +17,7 @@ from .calendar import NEVER
 from .params import SegmentParams
 
 EMPTY = np.empty(0, dtype=np.int32)
+LAST_DAY = np.iinfo(np.int16).max
 
 
 def admit(app: AppState, seg: int, ids: np.ndarray) -> np.ndarray:
@@ -34,114 +37,133 @@ def draw_propensity(rng: np.random.Generator, par: SegmentParams, n: int) -> np.
 
 
 def register(
-    app: AppState,
-    seg: int,
-    ids: np.ndarray,
-    day: int,
-    rng: np.random.Generator,
+    app: AppState, seg: int, ids: np.ndarray, day: int, rng: np.random.Generator,
     dormant_share: float | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Register pool members (already out of the pool); returns (engaged, dormant) ids."""
+) -> np.ndarray:
+    """Register agents taken out of the pool: draw propensities; some start dormant.
+
+    Returns the ids that start engaged."""
     par = app.params[seg]
     app.propensity[ids] = draw_propensity(rng, par, len(ids))
     share = par.never_active_share if dormant_share is None else dormant_share
-    dormant = rng.random(len(ids)) < share
-    return engage(app, seg, ids[~dormant], day, rng), make_dormant(app, seg, ids[dormant])
+    engaged = rng.random(len(ids)) >= share
+    enroll(app, seg, ids, engaged, day, rng)
+    return ids[engaged]
 
 
-def engage(app: AppState, seg: int, ids: np.ndarray, day: int, rng: np.random.Generator) -> np.ndarray:
-    """Put agents (in no set of the app) into use, and schedule their lapse."""
+def enroll(
+    app: AppState, seg: int, ids: np.ndarray, engaged: np.ndarray, day: int,
+    rng: np.random.Generator,
+) -> None:
+    """Make agents registered users, engaged where `engaged` is true, dormant elsewhere."""
+    app.registered_count[seg] += len(ids)
+    engage(app, seg, ids[engaged], day, rng)
+    app.state[ids[~engaged]] = LAPSED
+    app.lapsed[seg].add(ids[~engaged])
+
+
+def engage(app: AppState, seg: int, ids: np.ndarray, day: int, rng: np.random.Generator) -> None:
+    """Put registered agents (in no set of the app) into use, and draw their lapse day."""
     app.state[ids] = ENGAGED
-    app.engaged[seg].add(ids, app.propensity[ids])
+    app.engaged[seg].add(ids, activity_threshold(app.propensity[ids]))
     schedule_lapse(app, seg, ids, day, rng)
-    return ids
 
 
-def make_dormant(app: AppState, seg: int, ids: np.ndarray) -> np.ndarray:
-    app.state[ids] = LAPSED
-    app.lapsed[seg].add(ids)
-    return ids
+def activity_threshold(propensity: np.ndarray) -> np.ndarray:
+    """Propensity as a 16-bit threshold: active when a uniform 16-bit draw is below it."""
+    return np.minimum(np.rint(propensity * 65536.0), 65535).astype(np.uint16)
 
 
 def lapse_hazard(par: SegmentParams, propensity: np.ndarray) -> np.ndarray:
     """Daily lapse hazard, falling with the user's own activity propensity."""
-    base = 1.0 - propensity.astype(np.float64)
-    return par.lapse_hazard * base**par.lapse_exponent
+    return par.lapse_hazard * (1.0 - propensity.astype(np.float64)) ** par.lapse_exponent
 
 
 def schedule_lapse(
     app: AppState, seg: int, ids: np.ndarray, day: int, rng: np.random.Generator
 ) -> None:
-    """Draw each user's lapse day (geometric waiting time) into the lapse calendar."""
+    """Draw each user's lapse day (geometric waiting time); filed in the calendar at day end."""
     if len(ids) == 0:
         return
     hazard = lapse_hazard(app.params[seg], app.propensity[ids])
     wait = np.full(len(ids), NEVER, dtype=np.int64)
     live = hazard > 0
-    wait[live] = rng.geometric(np.minimum(hazard[live], 1.0))
-    due = np.minimum(day + wait, np.iinfo(np.int16).max)
+    # tiny hazards give huge waits: clip before adding so the sum cannot overflow
+    wait[live] = np.minimum(rng.geometric(np.minimum(hazard[live], 1.0)), NEVER)
+    due = np.minimum(day + wait, LAST_DAY)
     app.lapse_due[ids] = due
-    app.lapse_calendar.add(due, ids)
+    app.pending_lapses.append((due, ids.copy()))
 
 
-def lapse_due(app: AppState, segment_of: np.ndarray, day: int) -> dict[int, np.ndarray]:
-    """Engaged users whose lapse day is today become dormant; returns them by segment."""
+def lapse_due(app: AppState, segment_of: np.ndarray, day: int) -> int:
+    """Engaged users whose lapse day is today become dormant; returns how many."""
     ids = app.lapse_calendar.pop(day)
     ids = ids[(app.state[ids] == ENGAGED) & (app.lapse_due[ids] == day)]
-    out = {}
+    app.state[ids] = LAPSED
     for seg, group in split_by_segment(ids, segment_of, app.segments):
         app.engaged[seg].remove(group)
-        out[seg] = make_dormant(app, seg, group)
-    return out
+        app.lapsed[seg].add(group)
+    return len(ids)
 
 
 def reactivate(
-    app: AppState, seg: int, day: int, rng: np.random.Generator, multiplier: float
-) -> np.ndarray:
-    """Dormant users come back at the segment's hazard times the levers' multiplier."""
-    pool = app.lapsed[seg]
-    rate = min(1.0, app.params[seg].reactivation_hazard * multiplier)
-    k = int(rng.binomial(len(pool), rate)) if len(pool) and rate > 0 else 0
-    return engage(app, seg, pool.take(rng, k), day, rng) if k else EMPTY
+    app: AppState, day: int, rng: np.random.Generator, multipliers: np.ndarray
+) -> int:
+    """Dormant users come back at their segment's hazard times the levers' multiplier."""
+    segs = app.segments
+    sizes = np.array([len(app.lapsed[s]) for s in segs])
+    rates = np.array([app.params[s].reactivation_hazard for s in segs]) * multipliers[segs]
+    counts = rng.binomial(sizes, np.clip(rates, 0.0, 1.0))
+    for seg, k in zip(segs, counts, strict=True):
+        if k:
+            engage(app, seg, app.lapsed[seg].take(rng, int(k)), day, rng)
+    return int(counts.sum())
 
 
 def bass_adoptions(
-    app: AppState, seg: int, rng: np.random.Generator, word_of_mouth: float, acq: float, ceil: float
-) -> np.ndarray:
-    """Bass diffusion: (p + q * F) of the segment's remaining market potential adopt today.
+    app: AppState, rng: np.random.Generator, acquisition: np.ndarray, ceilings: np.ndarray
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Bass diffusion: (p + q F) of each segment's remaining market potential adopt today.
 
-    F (`word_of_mouth`) is the app's engaged users over its whole market potential; the
-    remaining potential is ceiling x eligible agents, less those already registered.
+    The remaining potential is ceiling x eligible agents less those registered; F (word of
+    mouth) is the app's engaged users over its whole market potential. Yields (segment, ids
+    taken out of the pool) for the segments with adopters.
     """
-    par = app.params[seg]
-    potential = min(1.0, par.ceiling * ceil) * app.eligible_count[seg]
-    remaining = int(potential) - len(app.engaged[seg]) - len(app.lapsed[seg])
-    hazard = min(1.0, (par.p_per_day + par.q_per_day * word_of_mouth) * acq)
-    if remaining <= 0 or hazard <= 0:
-        return EMPTY
-    k = min(int(rng.binomial(remaining, hazard)), len(app.pool[seg]))
-    return app.pool[seg].take(rng, k)
+    segs = app.segments
+    par = [app.params[s] for s in segs]
+    potential = np.minimum(1.0, np.array([p.ceiling for p in par]) * ceilings[segs])
+    potential = np.floor(potential * app.eligible_count[segs])
+    total = potential.sum()
+    word_of_mouth = app.n_engaged() / total if total > 0 else 0.0
+    p = np.array([x.p_per_day for x in par])
+    q = np.array([x.q_per_day for x in par])
+    hazard = np.clip((p + q * word_of_mouth) * acquisition[segs], 0.0, 1.0)
+    remaining = np.maximum(potential - app.registered_count[segs], 0).astype(np.int64)
+    counts = rng.binomial(remaining, hazard)
+    for seg, k in zip(segs, counts, strict=True):
+        if k:
+            yield seg, app.pool[seg].take(rng, int(k))
 
 
-def market_potential(app: AppState, ceilings: np.ndarray) -> float:
-    """The app's total market potential in agents (for Bass word of mouth)."""
-    return float(sum(
-        min(1.0, app.params[s].ceiling * ceilings[s]) * app.eligible_count[s] for s in app.segments
-    ))
-
-
-def daily_activity(app: AppState, seg: int, rng: np.random.Generator, multiplier: float) -> np.ndarray:
-    """Engaged users of a segment active today: one uniform draw against each propensity."""
+def daily_activity(
+    app: AppState, seg: int, rng: np.random.Generator, multiplier: float
+) -> np.ndarray:
+    """Engaged users of a segment active today: one 16-bit uniform draw against each user's
+    threshold (raw generator bits: the cheapest uniform numpy can make)."""
     members = app.engaged[seg]
-    if len(members) == 0:
+    n = len(members)
+    if n == 0:
         return EMPTY
-    draws = rng.random(len(members), dtype=np.float32)
-    if multiplier != 1.0:
-        draws *= np.float32(1.0 / multiplier)
-    return members.members()[draws < members.values()]
+    draws = rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
+    if multiplier == 1.0:
+        return members.members()[draws < members.values()]
+    scaled = draws.astype(np.float32) * np.float32(1.0 / multiplier)
+    return members.members()[scaled < members.values()]
 
 
-def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray) -> dict[int, np.ndarray]:
+def pick_from_pool(
+    app: AppState, candidates: np.ndarray, segment_of: np.ndarray
+) -> dict[int, np.ndarray]:
     """Take those of `candidates` (distinct) that are in the app's pool out of it, by segment."""
     candidates = candidates[app.state[candidates] == POOL]
     out = {}
@@ -151,7 +173,9 @@ def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray
     return out
 
 
-def split_by_segment(ids: np.ndarray, segment_of: np.ndarray, segments: list[int]):  # type: ignore[no-untyped-def]
+def split_by_segment(
+    ids: np.ndarray, segment_of: np.ndarray, segments: list[int]
+) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (segment, ids of that segment) for the non-empty groups."""
     if len(ids) == 0:
         return
@@ -163,12 +187,13 @@ def split_by_segment(ids: np.ndarray, segment_of: np.ndarray, segments: list[int
 
 
 def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
-    """Delist the app: every registered user is gone, the pool empties; returns (engaged, lapsed)."""
+    """Delist the app: registered users are gone, the pool empties. Returns (engaged, lapsed)."""
     engaged = np.concatenate([s.clear() for s in app.engaged.values()] or [EMPTY])
     lapsed = np.concatenate([s.clear() for s in app.lapsed.values()] or [EMPTY])
     for pool in app.pool.values():
         app.state[pool.clear()] = OUT
     app.state[engaged] = GONE
     app.state[lapsed] = GONE
+    app.registered_count[:] = 0
     app.live, app.delisted = False, True
     return engaged, lapsed

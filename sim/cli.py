@@ -1,0 +1,143 @@
+"""The `appsim` command line: run, validate (and the commands built on `run`).
+
+Every user mistake ends as a located message on stderr and exit code 2; Ctrl-C ends with
+exit code 130 and leaves no half-written report. Tracebacks are for appsim's own bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import ScenarioError, UsageError
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `appsim` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="appsim",
+        description="Simulate a bank's mobile app suite and compare app strategies.",
+    )
+    parser.add_argument("--version", action="version", version=f"appsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (add_arguments, handler, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(command)
+        command.set_defaults(handler=handler)
+    return parser
+
+
+# -- run ---------------------------------------------------------------------------------
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--scale", type=_scale, default=None,
+                   help="customers per simulated agent (default: the scenario's)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: reports/<scenario name>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .progress import day_progress
+    from .report import write_run_report
+    from .result import run
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = args.out or Path("reports") / scenario.name
+    _check_writable(out)
+    with day_progress(scenario, enabled=not args.quiet) as progress:
+        result = run(scenario, seed=args.seed, scale=args.scale, progress=progress)
+    folder = write_run_report(result, out)
+    print(f"{scenario.name}: {result.info['agents']:,} agents x {result.scale:g}, seed "
+          f"{result.seed}, {result.wall_seconds:.1f} s -> {folder}")
+    return EXIT_OK
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before simulating if the report could not be written."""
+    parent = out.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"--out {out}: cannot write in {parent} (permission denied)")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+
+
+# -- validate ------------------------------------------------------------------------------
+def _validate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .scenario import load_scenario
+
+    worst = EXIT_OK
+    for path in args.scenarios:
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            worst = EXIT_USAGE
+            continue
+        print(f"ok: {path}: {sc.name} ({len(sc.apps)} apps, {len(sc.timeline)} timeline events)")
+    return worst
+
+
+# -- argument types ------------------------------------------------------------------------
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 1e7:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 1e7 customers per agent (got {text})")
+    return value
+
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {
+    "run": (_run_arguments, _run, "run a scenario and write its report"),
+    "validate": (_validate_arguments, _validate, "check scenario files without running them"),
+}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
