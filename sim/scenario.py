@@ -25,7 +25,19 @@ from .yamlio import LineMap, load_tree
 def load_scenario(path: str | FsPath) -> Scenario:
     """Load, merge (`extends`) and validate a scenario file; raise ScenarioError if bad."""
     tree, lines = load_tree(path)
-    tree.setdefault("name", FsPath(path).stem)
+    if lines.locate(("name",))[0] != str(path):  # a file that does not name itself
+        tree["name"] = FsPath(path).stem
+        lines.set(("name",), str(path), 1)
+    scenario = validate_tree(tree, lines)
+    problems = check_scenario(scenario, lines)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def scenario_from_dict(tree: dict[str, Any], label: str = "<memory>") -> Scenario:
+    """Validate an in-memory scenario tree (as YAML would give it); raise ScenarioError."""
+    lines = LineMap(label)
     scenario = validate_tree(tree, lines)
     problems = check_scenario(scenario, lines)
     if problems:

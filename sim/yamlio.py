@@ -174,12 +174,16 @@ def _to_plain(node: Any, lines: LineMap, label: str, path: Path, budget: list[in
     if budget[0] < 0:
         msg = f"document too large or aliases expand too far (over {MAX_NODES} values)"
         raise ScenarioError([Problem(label, None, path, msg)])
+    if _has_tag(node):
+        line = lines.locate(path)[1]
+        msg = "YAML tags (like !!python/...) are not allowed; write plain values"
+        raise ScenarioError([Problem(label, line, path, msg, str(node.tag.value))])
     if isinstance(node, CommentedMap):
         return _map_to_plain(node, lines, label, path, budget)
     if isinstance(node, CommentedSeq):
         out = []
         for i, item in enumerate(node):
-            lines.set((*path, i), label, node.lc.item(i)[0] + 1)
+            lines.set((*path, i), label, _line(_positions(node).get(i), lines, path))
             out.append(_to_plain(item, lines, label, (*path, i), budget))
         return out
     if isinstance(node, bool | int | float | type(None) | dt.date):
@@ -205,13 +209,30 @@ def _map_to_plain(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in node:
-        line = node.lc.key(key)[0] + 1
+        line = _line(_positions(node).get(key), lines, path)
         if not isinstance(key, str):
             msg = "keys must be plain words"
             raise ScenarioError([Problem(label, line, path, msg, key)])
         lines.set((*path, key), label, line)
         out[key] = _to_plain(node[key], lines, label, (*path, key), budget)
     return out
+
+
+def _has_tag(node: Any) -> bool:
+    tag = getattr(node, "tag", None)
+    return isinstance(node, CommentedMap | CommentedSeq) and bool(getattr(tag, "value", None))
+
+
+def _positions(node: Any) -> dict[Any, Any]:
+    """ruamel's record of where each key or item was written (may be absent for aliases)."""
+    return getattr(node.lc, "data", None) or {}
+
+
+def _line(position: Any, lines: LineMap, parent: Path) -> int:
+    """1-based line of a ruamel position record, or the parent's line if it has none."""
+    if position:
+        return int(position[0]) + 1
+    return lines.locate(parent)[1] or 1
 
 
 def _plain_scalar(node: Any) -> Any:
