@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from . import commands_fit as fit
 from .errors import ScenarioError, UsageError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -136,6 +137,10 @@ Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {
     "run": (_run_arguments, _run, "run a scenario and write its report"),
     "validate": (_validate_arguments, _validate, "check scenario files without running them"),
+    "check": (fit.add_check_arguments, fit.check,
+              "run a scenario over seeds and compare it with calibration targets"),
+    "calibrate": (fit.add_calibrate_arguments, fit.calibrate,
+                  "search free parameters so that a scenario meets its targets"),
 }
 
 

@@ -126,15 +126,15 @@ def bass_adoptions(
     """Bass diffusion: (p + q F) of each segment's remaining market potential adopt today.
 
     The remaining potential is ceiling x eligible agents less those registered; F (word of
-    mouth) is the app's engaged users over its whole market potential. Yields (segment, ids
-    taken out of the pool) for the segments with adopters.
+    mouth) is, as in Bass's model, the app's registered users over its whole market potential.
+    Yields (segment, ids taken out of the pool) for the segments with adopters.
     """
     segs = app.segments
     par = [app.params[s] for s in segs]
     potential = np.minimum(1.0, np.array([p.ceiling for p in par]) * ceilings[segs])
     potential = np.floor(potential * app.eligible_count[segs])
     total = potential.sum()
-    word_of_mouth = app.n_engaged() / total if total > 0 else 0.0
+    word_of_mouth = min(1.0, app.registered_count.sum() / total) if total > 0 else 0.0
     p = np.array([x.p_per_day for x in par])
     q = np.array([x.q_per_day for x in par])
     hazard = np.clip((p + q * word_of_mouth) * acquisition[segs], 0.0, 1.0)

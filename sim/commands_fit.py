@@ -1,0 +1,120 @@
+"""The `check` and `calibrate` commands: the fit of a scenario to published targets."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .outputs import atomic_folder, markdown_table, write_json
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
+    p.add_argument("--seeds", type=int, default=10, help="replications (seeds 0..N-1)")
+    p.add_argument("--scale", type=float, default=None, help="customers per agent")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: reports/<scenario>-check)")
+
+
+def check(args: argparse.Namespace) -> int:
+    from .parallel import run_many
+    from .plotting import targets_figure
+    from .scenario import load_scenario
+    from .targets import fit_table, load_targets
+
+    scenario = load_scenario(args.scenario)
+    targets = load_targets(args.targets)
+    _positive("--seeds", args.seeds)
+    results = run_many(scenario, range(args.seeds), args.scale, args.workers,
+                       on_done=lambda r: print(f"  seed {r.seed} done ({r.wall_seconds:.1f} s)",
+                                               file=sys.stderr))
+    table = fit_table(results, targets)
+    shown = format_fit(table)
+    print(markdown_table(shown))
+    out = args.out or Path("reports") / f"{scenario.name}-check"
+    with atomic_folder(out) as tmp:
+        table.to_csv(tmp / "fit.csv", index=False)
+        (tmp / "fit.md").write_text(markdown_table(shown) + "\n")
+        targets_figure(results, targets).savefig(tmp / "targets.png", dpi=110)
+        write_json(tmp / "manifest.json", {"scenario": scenario.name, "seeds": args.seeds,
+                                           "scale": results[0].scale, "targets": str(args.targets)})
+    failed = int((~table["pass"]).sum())
+    print(f"{len(table) - failed}/{len(table)} targets pass -> {out}")
+    return 1 if failed else 0
+
+
+def format_fit(table: pd.DataFrame) -> pd.DataFrame:
+    """The fit table with values in millions, for people."""
+    shown = table.copy()
+    for col in ("simulated_mean", "band_5", "band_95"):
+        shown[col] = (shown[col] / 1e6).round(2)
+    shown["pass"] = shown["pass"].map({True: "pass", False: "FAIL"})
+    return shown.rename(columns={"simulated_mean": "mean (M)", "band_5": "5% (M)",
+                                 "band_95": "95% (M)"})
+
+
+def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
+    p.add_argument("--spec", type=Path, required=True, help="calibration spec YAML file")
+    p.add_argument("--trials", type=int, default=None, help="override the spec's trial count")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="worker processes (default: all cores)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: reports/<scenario>-calibration)")
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate as search
+    from .calibrate import load_spec
+    from .scenario import load_scenario
+    from .targets import load_targets
+
+    scenario = load_scenario(args.scenario)
+    targets = load_targets(args.targets)
+    spec = load_spec(args.spec)
+    if args.trials:
+        spec = spec.model_copy(update={"trials": args.trials})
+    out = args.out or Path("reports") / f"{scenario.name}-calibration"
+    print(f"calibrating {scenario.name}: {len(spec.parameters)} parameters, {spec.trials} trials "
+          f"x {spec.seeds} seeds at 1:{spec.scale:g}, study in {out / 'study.db'}", file=sys.stderr)
+    best = search(args.scenario, targets, spec, out, workers=max(1, args.workers))
+    fitted = write_fitted(args.scenario, scenario.name, best, spec, out)
+    print(f"best values written to {fitted}")
+    for path, value in best.items():
+        bounds = spec.parameters[path]
+        print(f"  {path} = {value:.6g}  (bounds {bounds.low:g}..{bounds.high:g})")
+    print(f"check the fit: appsim check {fitted} --targets {args.targets}")
+    return 0
+
+
+def write_fitted(scenario_path: Path, name: str, best: dict[str, float], spec: Any,
+                 out: Path) -> Path:
+    """A short scenario that extends the original with the fitted values."""
+    from ruamel.yaml import YAML
+
+    from .calibrate import with_values
+
+    tree = with_values({}, {p: float(f"{v:.6g}") for p, v in sorted(best.items())})
+    parent = os.path.relpath(scenario_path.resolve(), out.resolve())
+    doc = {"extends": parent, "name": f"{name}-fitted",
+           "source": f"calibrated by appsim calibrate ({spec.trials} trials x {spec.seeds} seeds "
+                     f"at 1:{spec.scale:g})", **tree}
+    path = out / "fitted.yaml"
+    with path.open("w") as fh:
+        YAML(typ="safe", pure=True).dump(doc, fh)
+    return path
+
+
+def _positive(flag: str, value: int) -> None:
+    from .errors import UsageError
+
+    if value < 1:
+        raise UsageError(f"{flag} must be >= 1 (got {value})")
