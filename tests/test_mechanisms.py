@@ -1,0 +1,125 @@
+"""Each mechanism of the model against what it should produce on its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+import sim
+from sim.calendar import Calendar
+from sim.population import agents_per_day, build_population
+from sim.rng import Streams
+
+from .conftest import build
+from .test_engine import SEED, app_rows, quiet_world
+
+
+def test_population_grows_along_the_base_series(tiny_tree):
+    sc = build(tiny_tree)
+    cal = Calendar(sc.horizon.start, sc.horizon.end)
+    counts = agents_per_day(sc.population, cal, 10)
+    assert counts[0] == 20000 and counts[-1] == 24000
+    assert counts[182] == pytest.approx(20000 + 4000 * 182 / 365, abs=1)
+
+
+def test_segments_and_smartphone_curves(tiny_tree):
+    sc = build(tiny_tree)
+    cal = Calendar(sc.horizon.start, sc.horizon.end)
+    pop = build_population(sc.population, cal, 1, Streams(SEED))
+    old = pop.segment_names.index("old")
+    share_old = np.mean(pop.segment == old)
+    assert share_old == pytest.approx(0.4, abs=0.01)
+    # old: ceiling 0.8, midpoint 2020-06-01, width 120 days -> on 2020-06-01, 0.4 eligible
+    # (among those who had joined by then)
+    mid = cal.day(dt.date(2020, 6, 1))
+    joined = np.searchsorted(agents_per_day(sc.population, cal, 1), np.arange(pop.n_agents),
+                             side="right") <= mid
+    members = (pop.segment == old) & joined
+    eligible = np.mean(pop.eligible_day[members] <= mid)
+    assert eligible == pytest.approx(0.8 / 2, abs=0.015)
+
+
+def test_installed_base_and_never_active_share(tiny_tree):
+    tree = quiet_world(tiny_tree)
+    tree["apps"]["chat"]["adoption"].update(p_per_year=2.0, never_active_share=0.3)
+    result = sim.run(build(tree), seed=SEED)
+    bank, chat = app_rows(result, "bank"), app_rows(result, "chat")
+    assert bank["registered"].iloc[0] == 20000
+    assert bank["engaged"].iloc[0] / 20000 == pytest.approx(0.5, abs=0.02)
+    share = chat["engaged"].iloc[-1] / chat["registered"].iloc[-1]
+    assert share == pytest.approx(0.7, abs=0.02)
+
+
+def test_lapse_and_reactivation_approach_their_equilibrium(tiny_tree):
+    """Constant hazards h (lapse) and r (return): the engaged share of registered users goes
+    from 1 to r / (r + h) as exp(-(r + h) t)."""
+    tree = quiet_world(tiny_tree)
+    h, r = 0.01, 0.02
+    bank = tree["apps"]["bank"]
+    bank["installed_base"]["engaged_share"] = 1.0
+    bank["lapse"] = {"hazard_per_day": h, "propensity_exponent": 0.0,
+                     "reactivation_hazard_per_day": r}
+    rows = app_rows(sim.run(build(tree), seed=SEED, scale=1), "bank")
+    share = (rows["engaged"] / rows["registered"]).to_numpy()
+    t = np.arange(len(share))
+    # each day lapses come first, then returns (which may include today's lapses):
+    # e' = e (1 - h)(1 - r) + r, a two-state chain with e* = r / (1 - (1 - h)(1 - r))
+    keep = (1 - h) * (1 - r)
+    eq = r / (1 - keep)
+    expected = eq + (1 - eq) * keep**t
+    np.testing.assert_allclose(share, expected, atol=0.012)  # 20,000 users: sd < 0.004
+    assert share[200:].mean() == pytest.approx(eq, abs=0.005)  # sd of this mean ~0.0015
+
+
+def test_lapse_falls_with_propensity(tiny_tree):
+    """With an exponent, heavy users lapse less: the engaged keep a higher mean activity than
+    the registered draw (survivor bias), and more so with a larger exponent."""
+    def dau_per_engaged(exponent):
+        tree = quiet_world(tiny_tree)
+        bank = tree["apps"]["bank"]
+        bank["installed_base"]["engaged_share"] = 1.0
+        bank["lapse"] = {"hazard_per_day": 0.01, "propensity_exponent": exponent,
+                         "reactivation_hazard_per_day": 0.0}
+        rows = app_rows(sim.run(build(tree), seed=SEED), "bank")
+        return (rows["dau"] / rows["engaged"]).loc["2020-10-01":].mean()
+
+    assert dau_per_engaged(0.0) == pytest.approx(0.2, rel=0.05)
+    assert dau_per_engaged(5.0) > 0.3
+
+
+def test_heterogeneous_activity_lowers_mau_for_the_same_dau(tiny_tree):
+    """Same mean propensity: a dispersed Beta gives about the same DAU but a lower MAU than
+    a constant one (E[1 - (1 - p)^30] is concave in p)."""
+    def ratios(concentration):
+        tree = quiet_world(tiny_tree)
+        tree["apps"]["bank"]["installed_base"]["engaged_share"] = 1.0
+        tree["apps"]["bank"]["engagement"] = {"activity_mean": 0.1,
+                                              "activity_concentration": concentration}
+        rows = app_rows(sim.run(build(tree), seed=SEED), "bank").loc["2020-03-01":]
+        return (rows["dau"] / rows["engaged"]).mean(), (rows["mau"] / rows["engaged"]).mean()
+
+    dau_flat, mau_flat = ratios(1e4)
+    dau_wide, mau_wide = ratios(1.0)
+    rng = np.random.default_rng(0)
+    p = rng.beta(0.1, 0.9, 400_000)
+    assert dau_wide == pytest.approx(dau_flat, rel=0.05)
+    assert mau_flat == pytest.approx(1 - 0.9**30, rel=0.02)
+    assert mau_wide == pytest.approx(np.mean(1 - (1 - p) ** 30), rel=0.03)
+
+
+def test_referral_registers_a_share_of_active_users(tiny_tree):
+    """Each active day in bank refers with probability 0.002; a referral of someone already
+    in chat is lost. With uniform activity, the share lost is chat's share of bank's users."""
+    tree = quiet_world(tiny_tree)
+    tree["apps"]["chat"]["segments"] = "all"
+    tree["apps"]["chat"]["referral_from"] = {"bank": 0.002}
+    tree["apps"]["bank"]["engagement"] = {"activity_mean": 0.2, "activity_concentration": 1e4}
+    result = sim.run(build(tree), seed=SEED, scale=2)
+    bank, chat = app_rows(result, "bank"), app_rows(result, "chat")
+    window = slice("2020-03-01", "2020-12-31")
+    not_in_chat = 1 - chat["registered"].shift(1, fill_value=0) / bank["registered"]
+    expected = (0.002 * bank["dau"] * not_in_chat).loc[window].sum()
+    got = chat.loc[window, "new_registered"].sum()
+    assert got == pytest.approx(expected, rel=0.06)  # ~650 referrals in agents: sd ~4%
