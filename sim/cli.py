@@ -141,6 +141,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, st
               "run a scenario over seeds and compare it with calibration targets"),
     "calibrate": (fit.add_calibrate_arguments, fit.calibrate,
                   "search free parameters so that a scenario meets its targets"),
+    "compare": (fit.add_compare_arguments, fit.compare,
+                "compare scenarios over the same seeds (common random numbers)"),
 }
 
 
