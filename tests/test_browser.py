@@ -1,0 +1,81 @@
+"""The HTML reports render in a real browser (headless Chromium), with no network request."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.report import write_run_report
+
+from .conftest import TINY
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=5000"]
+PROBE = """<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.images];
+  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
+  const tables = document.querySelectorAll('table.table').length;
+  const rows = document.querySelectorAll('table.table tr').length;
+  const external = performance.getEntriesByType('resource').map(e => e.name)
+    .filter(n => /^(https?|wss?):/.test(n)).length;
+  const out = document.createElement('pre');
+  out.id = 'probe';
+  out.textContent = `PROBE images=${imgs.length} loaded=${ok} tables=${tables} rows=${rows} external=${external}`;
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def render(page: Path, tmp_path: Path) -> dict[str, int]:
+    """Open `page` (with a probe script added) in headless Chromium; return what it saw."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium not installed")
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    profile = tmp_path / "profile"
+    done = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", probed.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    match = re.search(r"PROBE (.*?)</pre>", done.stdout)
+    assert match, done.stderr[-2000:]
+    return {k: int(v) for k, v in (kv.split("=") for kv in match.group(1).split())}
+
+
+def test_run_report_renders_every_figure_and_table(tmp_path):
+    result = sim.run(sim.load_scenario(TINY), seed=1)
+    folder = write_run_report(result, tmp_path / "report")
+    seen = render(folder / "report.html", tmp_path)
+    n_png = len(list((folder / "figures").glob("*.png")))
+    assert seen["images"] == seen["loaded"] == n_png
+    assert seen["tables"] == 2 and seen["rows"] > 5
+    assert seen["external"] == 0
+
+
+def test_comparison_report_renders(tmp_path, tiny_tree):
+    import copy
+    import datetime as dt
+
+    from sim.compare_report import write_comparison_report
+
+    from .test_compare import comparison
+
+    other = copy.deepcopy(tiny_tree)
+    other["apps"]["chat"]["adoption"]["p_per_year"] = 0.4
+    cmp = comparison({"base": tiny_tree, "faster": other}, range(2))
+    folder = write_comparison_report(cmp, [dt.date(2020, 12, 31)], ("mau", "suite_sum"),
+                                     tmp_path / "cmp", {})
+    seen = render(folder / "report.html", tmp_path)
+    assert seen["images"] == seen["loaded"] == 2
+    assert seen["tables"] == 3 and seen["external"] == 0
