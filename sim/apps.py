@@ -68,9 +68,7 @@ class Modifiers:
 
     def prune(self, day: int) -> None:
         """Forget releases whose boosts have decayed to nothing."""
-        self.releases = [
-            r for r in self.releases if max(r.factor(k, day) for k in KINDS) > 1e-4
-        ]
+        self.releases = [r for r in self.releases if max(r.factor(k, day) for k in KINDS) > 1e-4]
 
 
 class AppState:

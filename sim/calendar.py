@@ -9,6 +9,7 @@ Buckets hold copies, never views, so a finished batch does not pin a large array
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -113,9 +114,7 @@ def _group_by(days: np.ndarray, ids: np.ndarray) -> list[tuple[int, np.ndarray]]
     return [(int(key), part[1]) for key, part in _split_by(days, days, ids)]
 
 
-def _split_by(
-    keys: np.ndarray, *arrays: np.ndarray
-) -> list[tuple[int, tuple[np.ndarray, ...]]]:
+def _split_by(keys: np.ndarray, *arrays: np.ndarray) -> list[tuple[int, tuple[np.ndarray, ...]]]:
     """Group parallel arrays by `keys`; each group is a fresh copy (no views kept)."""
     if len(keys) == 0:
         return []
@@ -125,6 +124,6 @@ def _split_by(
     bounds = np.concatenate(([0], cuts, [len(keys)]))
     sorted_arrays = [a[order] for a in arrays]
     groups = []
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         groups.append((int(sorted_keys[lo]), tuple(a[lo:hi].copy() for a in sorted_arrays)))
     return groups

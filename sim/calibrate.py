@@ -69,12 +69,14 @@ def check_paths(tree: dict[str, Any], spec: CalibrationSpec, label: str) -> None
         raise ScenarioError(exc.problems) from None
 
 
-def evaluate(scenario: Scenario, targets: TargetSet, seeds: int, scale: float) -> tuple[float, list[Result]]:
+def evaluate(
+    scenario: Scenario, targets: TargetSet, seeds: int, scale: float
+) -> tuple[float, list[Result]]:
     results = [run(scenario, seed=s, scale=scale) for s in range(seeds)]
     return loss(results, targets), results
 
 
-def _objective(tree: dict[str, Any], spec: CalibrationSpec, targets: TargetSet):  # type: ignore[no-untyped-def]
+def _objective(tree: dict[str, Any], spec: CalibrationSpec, targets: TargetSet):
     def objective(trial: Any) -> float:
         values = {
             path: trial.suggest_float(path, p.low, p.high, log=p.log)
@@ -87,8 +89,15 @@ def _objective(tree: dict[str, Any], spec: CalibrationSpec, targets: TargetSet):
     return objective
 
 
-def _worker(storage: str, name: str, tree: dict[str, Any], spec: CalibrationSpec,
-            targets: TargetSet, n_trials: int, worker: int) -> None:
+def _worker(
+    storage: str,
+    name: str,
+    tree: dict[str, Any],
+    spec: CalibrationSpec,
+    targets: TargetSet,
+    n_trials: int,
+    worker: int,
+) -> None:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -97,8 +106,12 @@ def _worker(storage: str, name: str, tree: dict[str, Any], spec: CalibrationSpec
 
     def report(study: Any, trial: Any) -> None:
         done = len(study.trials)
-        print(f"  trial {trial.number:4d} loss {trial.value:.4f}  best {study.best_value:.4f}"
-              f"  ({done} in study)", file=sys.stderr, flush=True)
+        print(
+            f"  trial {trial.number:4d} loss {trial.value:.4f}  best {study.best_value:.4f}"
+            f"  ({done} in study)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     study.optimize(_objective(tree, spec, targets), n_trials=n_trials, callbacks=[report])
 
@@ -118,12 +131,14 @@ def _current_values(tree: dict[str, Any], spec: CalibrationSpec) -> dict[str, fl
 def _study(storage: str, name: str) -> Any:
     import optuna
 
-    return optuna.create_study(study_name=name, storage=storage, load_if_exists=True,
-                               direction="minimize")
+    return optuna.create_study(
+        study_name=name, storage=storage, load_if_exists=True, direction="minimize"
+    )
 
 
-def calibrate(scenario_path: Path, targets: TargetSet, spec: CalibrationSpec, out_dir: Path,
-              workers: int = 2) -> dict[str, float]:
+def calibrate(
+    scenario_path: Path, targets: TargetSet, spec: CalibrationSpec, out_dir: Path, workers: int = 2
+) -> dict[str, float]:
     """Run (or resume) the study in `out_dir/study.db`; return the best parameter values."""
     tree, _ = load_tree(scenario_path)
     check_paths(tree, spec, str(scenario_path))
@@ -136,8 +151,11 @@ def calibrate(scenario_path: Path, targets: TargetSet, spec: CalibrationSpec, ou
     remaining = max(0, spec.trials - len([t for t in study.trials if t.state.is_finished()]))
     shares = [remaining // workers + (1 if i < remaining % workers else 0) for i in range(workers)]
     ctx = mp.get_context("fork")
-    procs = [ctx.Process(target=_worker, args=(storage, name, tree, spec, targets, n, i))
-             for i, n in enumerate(shares) if n]
+    procs = [
+        ctx.Process(target=_worker, args=(storage, name, tree, spec, targets, n, i))
+        for i, n in enumerate(shares)
+        if n
+    ]
     for proc in procs:
         proc.start()
     try:

@@ -136,7 +136,11 @@ def _check_launch(sc: Scenario, ev: LaunchEvent, path: Path) -> Found:
         msg = f"app already has launch: {sc.apps[ev.app].launch} in apps.{ev.app}"
         yield (*path, "app"), msg, ev.app
     if sc.apps[ev.app].installed_base is not None:
-        yield (*path, "app"), "an app launched by the timeline cannot have an installed base", ev.app
+        yield (
+            (*path, "app"),
+            "an app launched by the timeline cannot have an installed base",
+            ev.app,
+        )
 
 
 def _check_live(
@@ -179,4 +183,3 @@ def _check_event_segments(
     if ev.segments == "all":
         return
     yield from _unknown(ev.segments, set(sc.app_segments(ev.app)), (*path, "segments"), "segment")
-

@@ -54,10 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
-    p.add_argument("--scale", type=_scale, default=None,
-                   help="customers per simulated agent (default: the scenario's)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: reports/<scenario name>)")
+    p.add_argument(
+        "--scale",
+        type=_scale,
+        default=None,
+        help="customers per simulated agent (default: the scenario's)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: reports/<scenario name>)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -73,8 +78,10 @@ def _run(args: argparse.Namespace) -> int:
     with day_progress(scenario, enabled=not args.quiet) as progress:
         result = run(scenario, seed=args.seed, scale=args.scale, progress=progress)
     folder = write_run_report(result, out)
-    print(f"{scenario.name}: {result.info['agents']:,} agents x {result.scale:g}, seed "
-          f"{result.seed}, {result.wall_seconds:.1f} s -> {folder}")
+    print(
+        f"{scenario.name}: {result.info['agents']:,} agents x {result.scale:g}, seed "
+        f"{result.seed}, {result.wall_seconds:.1f} s -> {folder}"
+    )
     return EXIT_OK
 
 
@@ -129,7 +136,9 @@ def _scale(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not 1 <= value <= 1e7:
-        raise argparse.ArgumentTypeError(f"must be between 1 and 1e7 customers per agent (got {text})")
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and 1e7 customers per agent (got {text})"
+        )
     return value
 
 
@@ -137,12 +146,21 @@ Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {
     "run": (_run_arguments, _run, "run a scenario and write its report"),
     "validate": (_validate_arguments, _validate, "check scenario files without running them"),
-    "check": (fit.add_check_arguments, fit.check,
-              "run a scenario over seeds and compare it with calibration targets"),
-    "calibrate": (fit.add_calibrate_arguments, fit.calibrate,
-                  "search free parameters so that a scenario meets its targets"),
-    "compare": (fit.add_compare_arguments, fit.compare,
-                "compare scenarios over the same seeds (common random numbers)"),
+    "check": (
+        fit.add_check_arguments,
+        fit.check,
+        "run a scenario over seeds and compare it with calibration targets",
+    ),
+    "calibrate": (
+        fit.add_calibrate_arguments,
+        fit.calibrate,
+        "search free parameters so that a scenario meets its targets",
+    ),
+    "compare": (
+        fit.add_compare_arguments,
+        fit.compare,
+        "compare scenarios over the same seeds (common random numbers)",
+    ),
 }
 
 

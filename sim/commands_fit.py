@@ -19,8 +19,9 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seeds", type=int, default=10, help="replications (seeds 0..N-1)")
     p.add_argument("--scale", type=float, default=None, help="customers per agent")
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: reports/<scenario>-check)")
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: reports/<scenario>-check)"
+    )
 
 
 def check(args: argparse.Namespace) -> int:
@@ -32,9 +33,13 @@ def check(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets)
     _positive("--seeds", args.seeds)
-    results = run_many(scenario, range(args.seeds), args.scale, args.workers,
-                       on_done=lambda r: print(f"  seed {r.seed} done ({r.wall_seconds:.1f} s)",
-                                               file=sys.stderr))
+    results = run_many(
+        scenario,
+        range(args.seeds),
+        args.scale,
+        args.workers,
+        on_done=lambda r: print(f"  seed {r.seed} done ({r.wall_seconds:.1f} s)", file=sys.stderr),
+    )
     table = fit_table(results, targets)
     shown = format_fit(table)
     print(markdown_table(shown))
@@ -43,8 +48,15 @@ def check(args: argparse.Namespace) -> int:
         table.to_csv(tmp / "fit.csv", index=False)
         (tmp / "fit.md").write_text(markdown_table(shown) + "\n")
         targets_figure(results, targets).savefig(tmp / "targets.png", dpi=110)
-        write_json(tmp / "manifest.json", {"scenario": scenario.name, "seeds": args.seeds,
-                                           "scale": results[0].scale, "targets": str(args.targets)})
+        write_json(
+            tmp / "manifest.json",
+            {
+                "scenario": scenario.name,
+                "seeds": args.seeds,
+                "scale": results[0].scale,
+                "targets": str(args.targets),
+            },
+        )
     failed = int((~table["pass"]).sum())
     print(f"{len(table) - failed}/{len(table)} targets pass -> {out}")
     return 1 if failed else 0
@@ -56,8 +68,9 @@ def format_fit(table: pd.DataFrame) -> pd.DataFrame:
     for col in ("simulated_mean", "band_5", "band_95"):
         shown[col] = (shown[col] / 1e6).round(2)
     shown["pass"] = shown["pass"].map({True: "pass", False: "FAIL"})
-    return shown.rename(columns={"simulated_mean": "mean (M)", "band_5": "5% (M)",
-                                 "band_95": "95% (M)"})
+    return shown.rename(
+        columns={"simulated_mean": "mean (M)", "band_5": "5% (M)", "band_95": "95% (M)"}
+    )
 
 
 def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
@@ -65,10 +78,18 @@ def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
     p.add_argument("--spec", type=Path, required=True, help="calibration spec YAML file")
     p.add_argument("--trials", type=int, default=None, help="override the spec's trial count")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="worker processes (default: all cores)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: reports/<scenario>-calibration)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: all cores)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: reports/<scenario>-calibration)",
+    )
 
 
 def calibrate(args: argparse.Namespace) -> int:
@@ -83,8 +104,11 @@ def calibrate(args: argparse.Namespace) -> int:
     if args.trials:
         spec = spec.model_copy(update={"trials": args.trials})
     out = args.out or Path("reports") / f"{scenario.name}-calibration"
-    print(f"calibrating {scenario.name}: {len(spec.parameters)} parameters, {spec.trials} trials "
-          f"x {spec.seeds} seeds at 1:{spec.scale:g}, study in {out / 'study.db'}", file=sys.stderr)
+    print(
+        f"calibrating {scenario.name}: {len(spec.parameters)} parameters, {spec.trials} trials "
+        f"x {spec.seeds} seeds at 1:{spec.scale:g}, study in {out / 'study.db'}",
+        file=sys.stderr,
+    )
     best = search(args.scenario, targets, spec, out, workers=max(1, args.workers))
     fitted = write_fitted(args.scenario, scenario.name, best, spec, out)
     print(f"best values written to {fitted}")
@@ -95,8 +119,9 @@ def calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_fitted(scenario_path: Path, name: str, best: dict[str, float], spec: Any,
-                 out: Path) -> Path:
+def write_fitted(
+    scenario_path: Path, name: str, best: dict[str, float], spec: Any, out: Path
+) -> Path:
     """A short scenario that extends the original with the fitted values."""
     from ruamel.yaml import YAML
 
@@ -104,9 +129,13 @@ def write_fitted(scenario_path: Path, name: str, best: dict[str, float], spec: A
 
     tree = with_values({}, {p: float(f"{v:.6g}") for p, v in sorted(best.items())})
     parent = os.path.relpath(scenario_path.resolve(), out.resolve())
-    doc = {"extends": parent, "name": f"{name}-fitted",
-           "source": f"calibrated by appsim calibrate ({spec.trials} trials x {spec.seeds} seeds "
-                     f"at 1:{spec.scale:g})", **tree}
+    doc = {
+        "extends": parent,
+        "name": f"{name}-fitted",
+        "source": f"calibrated by appsim calibrate ({spec.trials} trials x {spec.seeds} seeds "
+        f"at 1:{spec.scale:g})",
+        **tree,
+    }
     path = out / "fitted.yaml"
     with path.open("w") as fh:
         YAML(typ="safe", pure=True).dump(doc, fh)
@@ -123,15 +152,25 @@ def _positive(flag: str, value: int) -> None:
 def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the base")
     p.add_argument("--reps", type=int, default=10, help="replications (seeds 0..R-1)")
-    p.add_argument("--at", default=None,
-                   help="comma-separated dates for the tables (default: 2019-05-31 if in the "
-                        "horizon, and the last day)")
-    p.add_argument("--outcome", default="mau:suite_sum",
-                   help="metric:app the ranking uses (default mau:suite_sum)")
+    p.add_argument(
+        "--at",
+        default=None,
+        help="comma-separated dates for the tables (default: 2019-05-31 if in the "
+        "horizon, and the last day)",
+    )
+    p.add_argument(
+        "--outcome",
+        default="mau:suite_sum",
+        help="metric:app the ranking uses (default mau:suite_sum)",
+    )
     p.add_argument("--scale", type=float, default=None, help="customers per agent")
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: reports/compare-<first scenario>)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: reports/compare-<first scenario>)",
+    )
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -152,13 +191,24 @@ def compare(args: argparse.Namespace) -> int:
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
     from .parallel import _one
 
-    results = map_jobs(_one, jobs, args.workers, on_done=lambda r: print(
-        f"  {r.scenario.name} seed {r.seed} ({r.wall_seconds:.1f} s)", file=sys.stderr))
+    results = map_jobs(
+        _one,
+        jobs,
+        args.workers,
+        on_done=lambda r: print(
+            f"  {r.scenario.name} seed {r.seed} ({r.wall_seconds:.1f} s)", file=sys.stderr
+        ),
+    )
     by_name = {n: [r for r in results if r.scenario.name == n] for n in names}
     cmp = Comparison(names, list(range(args.reps)), by_name)
     out = args.out or Path("reports") / f"compare-{names[0]}"
-    info = {"scenarios": names, "reps": args.reps, "scale": results[0].scale,
-            "at": [d.isoformat() for d in dates], "wall_seconds": time.perf_counter() - started}
+    info = {
+        "scenarios": names,
+        "reps": args.reps,
+        "scale": results[0].scale,
+        "at": [d.isoformat() for d in dates],
+        "wall_seconds": time.perf_counter() - started,
+    }
     write_comparison_report(cmp, dates, outcome, out, info)
     print(f"compared {len(names)} scenarios x {args.reps} seeds -> {out}")
     return 0

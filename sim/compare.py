@@ -72,8 +72,15 @@ def paired_differences(cmp: Comparison, dates: list[dt.date]) -> pd.DataFrame:
             for date in dates:
                 a = cmp.values(base, metric, app, date)
                 b = cmp.values(name, metric, app, date)
-                rows.append({"scenario": name, "metric": metric, "app": app,
-                             "date": date.isoformat(), **_interval(a, b)})
+                rows.append(
+                    {
+                        "scenario": name,
+                        "metric": metric,
+                        "app": app,
+                        "date": date.isoformat(),
+                        **_interval(a, b),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -84,9 +91,13 @@ def _interval(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     paired = t * diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
     independent = t * np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / n) if n > 1 else np.nan
     return {
-        "base_mean": float(a.mean()), "mean": float(b.mean()), "difference": float(diff.mean()),
-        "ci_low": float(diff.mean() - paired), "ci_high": float(diff.mean() + paired),
-        "ci_half_paired": float(paired), "ci_half_independent": float(independent),
+        "base_mean": float(a.mean()),
+        "mean": float(b.mean()),
+        "difference": float(diff.mean()),
+        "ci_low": float(diff.mean() - paired),
+        "ci_high": float(diff.mean() + paired),
+        "ci_half_paired": float(paired),
+        "ci_half_independent": float(independent),
         "width_ratio": float(paired / independent) if independent > 0 else np.nan,
     }
 
@@ -96,17 +107,21 @@ def ranking(cmp: Comparison, metric: str, app: str, date: dt.date) -> pd.DataFra
     (paired: the same seed's runs compete) as a measure of how sure the ranking is."""
     table = np.vstack([cmp.values(n, metric, app, date) for n in cmp.names])  # scenarios x seeds
     best = np.argmax(table, axis=0)
-    out = pd.DataFrame({
-        "scenario": cmp.names,
-        "mean": table.mean(axis=1),
-        "p5": np.percentile(table, 5, axis=1),
-        "p95": np.percentile(table, 95, axis=1),
-        "share_of_seeds_best": [float(np.mean(best == i)) for i in range(len(cmp.names))],
-    })
+    out = pd.DataFrame(
+        {
+            "scenario": cmp.names,
+            "mean": table.mean(axis=1),
+            "p5": np.percentile(table, 5, axis=1),
+            "p95": np.percentile(table, 95, axis=1),
+            "share_of_seeds_best": [float(np.mean(best == i)) for i in range(len(cmp.names))],
+        }
+    )
     out = out.sort_values("mean", ascending=False, ignore_index=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
-    ahead = [float(np.mean(table[cmp.names.index(s)] > table[cmp.names.index(t)]))
-             for s, t in zip(out["scenario"][:-1], out["scenario"][1:], strict=True)]
+    ahead = [
+        float(np.mean(table[cmp.names.index(s)] > table[cmp.names.index(t)]))
+        for s, t in zip(out["scenario"][:-1], out["scenario"][1:], strict=True)
+    ]
     out["share_of_seeds_ahead_of_next"] = [*ahead, np.nan]
     return out
 

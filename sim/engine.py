@@ -45,7 +45,9 @@ class Engine:
         spec = self.scenario.apps[app_id]
         params = resolve_app(self.scenario, app_id)
         n_seg = len(self.pop.segment_names)
-        return AppState(app_id, index, spec.suite, params, self.pop.n_agents, n_seg, self.cal.n_days)
+        return AppState(
+            app_id, index, spec.suite, params, self.pop.n_agents, n_seg, self.cal.n_days
+        )
 
     # -- running -----------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> Recorder:
@@ -56,7 +58,7 @@ class Engine:
         env.run(until=self.cal.n_days)
         return self.rec
 
-    def _days(self, env: simpy.Environment, progress: Progress | None):  # type: ignore[no-untyped-def]
+    def _days(self, env: simpy.Environment, progress: Progress | None):
         yield env.timeout(0.5)
         for day in range(self.cal.n_days):
             self.step(day)
@@ -90,7 +92,7 @@ class Engine:
             app.modifiers.prune(day)
 
     # -- mechanisms, per app -----------------------------------------------------------
-    def _admit(self, app: AppState, source, first: int, last: int) -> None:  # type: ignore[no-untyped-def]
+    def _admit(self, app: AppState, source, first: int, last: int) -> None:
         for seg in app.segments:
             tr.admit(app, seg, source(seg, first, last))
 
@@ -151,7 +153,7 @@ class Engine:
     def _install_base(self, app: AppState, n_agents: float, engaged_share: float) -> None:
         rng = self.streams.get("installed_base", app.id)
         sizes = np.array([len(app.pool[s]) for s in app.segments], dtype=np.int64)
-        n = min(int(round(n_agents)), int(sizes.sum()))
+        n = min(round(n_agents), int(sizes.sum()))
         per_seg = rng.multivariate_hypergeometric(sizes, n) if n else np.zeros_like(sizes)
         for seg, k in zip(app.segments, per_seg, strict=True):
             ids = app.pool[seg].take(rng, int(k))
@@ -173,8 +175,9 @@ class Engine:
         self.rec.deregistered(app, users)
         rng = self.streams.get("migration", name)
         targets = list(migrate_to)
-        choice = np.searchsorted(np.cumsum(list(migrate_to.values())), rng.random(len(users)),
-                                 side="right")
+        choice = np.searchsorted(
+            np.cumsum(list(migrate_to.values())), rng.random(len(users)), side="right"
+        )
         moved = 0
         for t, target in enumerate(targets):
             pick = choice == t
@@ -183,7 +186,12 @@ class Engine:
         self.rec.count("new_left", app, day, len(users) - moved)
 
     def _migrate(
-        self, src: AppState, dst: AppState, ids: np.ndarray, was_engaged: np.ndarray, day: int,
+        self,
+        src: AppState,
+        dst: AppState,
+        ids: np.ndarray,
+        was_engaged: np.ndarray,
+        day: int,
         rng: np.random.Generator,
     ) -> int:
         """Move users into `dst`; they keep their activity propensity. Returns how many moved."""
@@ -203,7 +211,9 @@ class Engine:
             self.rec.count("new_reactivated", dst, day, len(group))
         return int(can.sum())
 
-    def inflow(self, app: AppState, segments: list[int], n_agents: int, day: int, name: str) -> None:
+    def inflow(
+        self, app: AppState, segments: list[int], n_agents: int, day: int, name: str
+    ) -> None:
         """A channel brings `n_agents` new users, spread over segments by pool size."""
         rng = self.streams.get("channel", name)
         sizes = np.array([len(app.pool[s]) for s in segments], dtype=np.int64)

@@ -136,8 +136,12 @@ def _segment_mask(eng: Engine, app_id: str, segments: list[str] | str, value: fl
 def _campaign(env: simpy.Environment, eng: Engine, name: str, ev: CampaignEvent) -> Process:
     yield _wait_until(env, eng, ev.start)
     mods = eng.app[ev.app].modifiers
-    mods.add(name, "acquisition", _segment_mask(eng, ev.app, ev.segments, ev.acquisition_multiplier))
-    mods.add(name, "reactivation", _segment_mask(eng, ev.app, ev.segments, ev.reactivation_multiplier))
+    mods.add(
+        name, "acquisition", _segment_mask(eng, ev.app, ev.segments, ev.acquisition_multiplier)
+    )
+    mods.add(
+        name, "reactivation", _segment_mask(eng, ev.app, ev.segments, ev.reactivation_multiplier)
+    )
     yield env.timeout(eng.cal.day(ev.end) + 1 - env.now)
     mods.remove(name)
 

@@ -16,7 +16,9 @@ from .errors import UsageError
 from .population import agents_per_day
 from .schema import Scenario
 
-POPULATION_BYTES = 1 + 4 + 4 + 2 + 1 + 2  # segment, eligible day, sort order, suite last, n apps, mask
+POPULATION_BYTES = (
+    1 + 4 + 4 + 2 + 1 + 2
+)  # segment, eligible day, sort order, suite last, n apps, mask
 APP_BYTES = 1 + 4 + 4 + 2 + 2 + 2 + 8  # state, slot, propensity, last active, reg month, due, set
 HEADROOM = 1.5  # transient copies during a day (draws, masks, gathers)
 

@@ -207,20 +207,36 @@ def _monthly_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFr
     suite_idx = [app.index for app in rec.apps if app.suite]
     names = [*app_ids, "suite"]
     for i, app in enumerate(names):
-        rows.append(pd.DataFrame({
-            "month": months, "app": app,
-            "mau_calendar": rec.month_active[:, i] * scale,
-            "registered_end": (rec.daily["registered"][ends, i] if i < len(app_ids)
-                               else rec.suite["registered"][ends]) * scale,
-            "dau_mean": _monthly_mean(rec, rec.daily["dau"][:, i] if i < len(app_ids)
-                                      else rec.suite["dau"]) * scale,
-        }))
-    rows.append(pd.DataFrame({
-        "month": months, "app": "suite_sum",
-        "mau_calendar": rec.month_active[:, suite_idx].sum(axis=1) * scale,
-        "registered_end": rec.daily["registered"][ends][:, suite_idx].sum(axis=1) * scale,
-        "dau_mean": _monthly_mean(rec, rec.daily["dau"][:, suite_idx].sum(axis=1)) * scale,
-    }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "month": months,
+                    "app": app,
+                    "mau_calendar": rec.month_active[:, i] * scale,
+                    "registered_end": (
+                        rec.daily["registered"][ends, i]
+                        if i < len(app_ids)
+                        else rec.suite["registered"][ends]
+                    )
+                    * scale,
+                    "dau_mean": _monthly_mean(
+                        rec, rec.daily["dau"][:, i] if i < len(app_ids) else rec.suite["dau"]
+                    )
+                    * scale,
+                }
+            )
+        )
+    rows.append(
+        pd.DataFrame(
+            {
+                "month": months,
+                "app": "suite_sum",
+                "mau_calendar": rec.month_active[:, suite_idx].sum(axis=1) * scale,
+                "registered_end": rec.daily["registered"][ends][:, suite_idx].sum(axis=1) * scale,
+                "dau_mean": _monthly_mean(rec, rec.daily["dau"][:, suite_idx].sum(axis=1)) * scale,
+            }
+        )
+    )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -244,13 +260,19 @@ def _overlap_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFr
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
-def _pairs(matrix: np.ndarray, ids: list[str], when: object, measure: str, scale: float) -> pd.DataFrame:
+def _pairs(
+    matrix: np.ndarray, ids: list[str], when: object, measure: str, scale: float
+) -> pd.DataFrame:
     a, b = np.meshgrid(np.arange(len(ids)), np.arange(len(ids)), indexing="ij")
-    return pd.DataFrame({
-        "date": when, "measure": measure,
-        "app_a": np.array(ids)[a.ravel()], "app_b": np.array(ids)[b.ravel()],
-        "customers": matrix.ravel() * scale,
-    })
+    return pd.DataFrame(
+        {
+            "date": when,
+            "measure": measure,
+            "app_a": np.array(ids)[a.ravel()],
+            "app_b": np.array(ids)[b.ravel()],
+            "customers": matrix.ravel() * scale,
+        }
+    )
 
 
 def _cohort_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
@@ -264,13 +286,17 @@ def _cohort_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFra
         size = rec.cohort_size[i, 1:][c_idx[later]]
         active = rec.cohort_active[i, :, 1:][later]
         keep = size > 0
-        parts.append(pd.DataFrame({
-            "app": app,
-            "cohort": months[c_idx[later][keep]],
-            "month": months[m_idx[later][keep]],
-            "age_months": (m_idx - c_idx)[later][keep],
-            "cohort_size": size[keep] * scale,
-            "active": active[keep] * scale,
-            "retention": active[keep] / size[keep],
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "app": app,
+                    "cohort": months[c_idx[later][keep]],
+                    "month": months[m_idx[later][keep]],
+                    "age_months": (m_idx - c_idx)[later][keep],
+                    "cohort_size": size[keep] * scale,
+                    "active": active[keep] * scale,
+                    "retention": active[keep] / size[keep],
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)

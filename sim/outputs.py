@@ -82,7 +82,8 @@ def html_page(title: str, body: str) -> str:
 <style>
 body {{ font-family: sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
 table.table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
-table.table td, table.table th {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
+table.table td, table.table th {{
+  border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
 img.figure {{ max-width: 100%; display: block; margin: 1em 0; }}
 pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 </style></head><body>

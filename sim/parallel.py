@@ -22,7 +22,10 @@ def _one(args: tuple[Scenario, int, float | None]) -> Result:
 
 
 def run_many(
-    scenario: Scenario, seeds: Sequence[int], scale: float | None = None, workers: int = 1,
+    scenario: Scenario,
+    seeds: Sequence[int],
+    scale: float | None = None,
+    workers: int = 1,
     on_done: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """Run `scenario` once per seed; results in the order of `seeds`."""
@@ -31,7 +34,9 @@ def run_many(
 
 
 def map_jobs(
-    func: Callable[[T], Result], jobs: list[T], workers: int,
+    func: Callable[[T], Result],
+    jobs: list[T],
+    workers: int,
     on_done: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """Apply `func` to every job, in order, on `workers` processes (1: in this process)."""

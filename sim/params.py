@@ -47,7 +47,7 @@ def resolve_segment(app: App, segment: str) -> SegmentParams:
     )
 
 
-def _patched(base, patch):  # type: ignore[no-untyped-def]
+def _patched(base, patch):
     if patch is None:
         return base
     changes = {k: v for k, v in patch.model_dump(exclude={"source"}).items() if v is not None}

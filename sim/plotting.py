@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
     from .result import Result
@@ -29,7 +30,9 @@ def app_label(result: Result, app_id: str) -> str:
     return result.scenario.apps[app_id].name or app_id
 
 
-def growth_figure(result: Result, metrics: tuple[str, ...] = ("registered", "mau", "dau")) -> Figure:
+def growth_figure(
+    result: Result, metrics: tuple[str, ...] = ("registered", "mau", "dau")
+) -> Figure:
     """One panel per metric, one line per app, in millions of customers."""
     fig, axes = plt.subplots(len(metrics), 1, figsize=(9, 3.2 * len(metrics)), squeeze=False)
     for ax, metric in zip(axes[:, 0], metrics, strict=True):
@@ -51,14 +54,21 @@ def _plot_apps(ax: plt.Axes, result: Result, metric: str) -> None:
 def suite_figure(result: Result) -> Figure:
     """Suite MAU summed over apps vs de-duplicated; suite registered de-duplicated."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.4))
-    for app, label in (("suite_sum", "sum over apps (the article's 'cumulative MAU')"),
-                       ("suite", "distinct customers active in any app")):
+    for app, label in (
+        ("suite_sum", "sum over apps (the article's 'cumulative MAU')"),
+        ("suite", "distinct customers active in any app"),
+    ):
         series = result.series("mau", app) / 1e6
         top.plot(series.index, series.to_numpy(), label=label, lw=1.6)
     top.set_title("Suite MAU (trailing 30 days)")
     registered = result.series("registered", "suite") / 1e6
-    bottom.plot(registered.index, registered.to_numpy(), color="tab:green",
-                label="distinct customers registered in any suite app", lw=1.6)
+    bottom.plot(
+        registered.index,
+        registered.to_numpy(),
+        color="tab:green",
+        label="distinct customers registered in any suite app",
+        lw=1.6,
+    )
     bottom.set_title("Suite registered users (de-duplicated)")
     for ax in (top, bottom):
         ax.set_ylabel("millions")
@@ -90,14 +100,15 @@ def targets_figure(results: list[Result], targets: TargetSet) -> Figure:
     fig, axes = plt.subplots(rows, cols, figsize=(11, 2.8 * rows), squeeze=False)
     for ax, (app, metric) in zip(axes.ravel(), pairs, strict=False):
         _plot_target_panel(ax, results, targets, app, metric)
-    for ax in axes.ravel()[len(pairs):]:
+    for ax in axes.ravel()[len(pairs) :]:
         ax.set_visible(False)
     fig.tight_layout()
     return fig
 
 
-def _plot_target_panel(ax: plt.Axes, results: list[Result], targets: TargetSet, app: str,
-                       metric: str) -> None:
+def _plot_target_panel(
+    ax: plt.Axes, results: list[Result], targets: TargetSet, app: str, metric: str
+) -> None:
     curves = [r.series(metric, app) / 1e6 for r in results]
     mean = sum(curves[1:], curves[0]) / len(curves)
     ax.plot(mean.index, mean.to_numpy(), lw=1.4, label="simulated (mean)")
@@ -105,11 +116,16 @@ def _plot_target_panel(ax: plt.Axes, results: list[Result], targets: TargetSet, 
         if (target.app, target.metric) != (app, metric):
             continue
         low, high = target.bounds()
-        when = target.date
+        when = float(date2num(target.date))
         top = high if high != float("inf") else low * 1.25
         ax.vlines(when, low / 1e6, top / 1e6, color="tab:red", lw=3, alpha=0.6)
-        ax.plot([when], [target.value / 1e6], "o", color="tab:red",
-                label=f"target {target.relation} {target.value / 1e6:g} M")
+        ax.plot(
+            [when],
+            [target.value / 1e6],
+            "o",
+            color="tab:red",
+            label=f"target {target.relation} {target.value / 1e6:g} M",
+        )
     ax.set_title(f"{app}: {metric}", fontsize=10)
     ax.set_ylabel("millions")
     ax.grid(alpha=0.3)

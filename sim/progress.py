@@ -14,8 +14,14 @@ from .schema import Scenario
 def day_progress(scenario: Scenario, enabled: bool = True) -> Iterator[Callable[[int], None]]:
     """Yield a callback `progress(day)` that advances a bar over the horizon's days."""
     n_days = (scenario.horizon.end - scenario.horizon.start).days + 1
-    bar = tqdm(total=n_days, desc=scenario.name, unit="day", disable=None if enabled else True,
-               mininterval=0.5, leave=False)
+    bar = tqdm(
+        total=n_days,
+        desc=scenario.name,
+        unit="day",
+        disable=None if enabled else True,
+        mininterval=0.5,
+        leave=False,
+    )
     state = {"shown": 0}
 
     def progress(day: int) -> None:

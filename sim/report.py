@@ -53,7 +53,9 @@ def _write_tables(result: Result, folder: Path) -> None:
 def key_dates(result: Result) -> list[pd.Timestamp]:
     """Each 1 January in the horizon, the article's dates, and the last day."""
     horizon = result.scenario.horizon
-    dates = {pd.Timestamp(dt.date(y, 1, 1)) for y in range(horizon.start.year, horizon.end.year + 1)}
+    dates = {
+        pd.Timestamp(dt.date(y, 1, 1)) for y in range(horizon.start.year, horizon.end.year + 1)
+    }
     dates |= {pd.Timestamp("2015-01-01"), pd.Timestamp("2019-05-31"), pd.Timestamp(horizon.end)}
     lo, hi = pd.Timestamp(horizon.start), pd.Timestamp(horizon.end)
     return sorted(d for d in dates if lo <= d <= hi)
@@ -110,8 +112,10 @@ def report_html(result: Result, figures: list[Path]) -> str:
     parts = [
         f"<p>{html.escape(sc.description)}</p>",
         f"<p>Seed {result.seed}, scale 1:{result.scale:g}, {result.wall_seconds:.1f} s.</p>",
-        "<h2>MAU at key dates (millions)</h2>", html_table(mau_table(result)),
-        f"<h2>On {sc.horizon.end} (millions)</h2>", html_table(final_table(result)),
+        "<h2>MAU at key dates (millions)</h2>",
+        html_table(mau_table(result)),
+        f"<h2>On {sc.horizon.end} (millions)</h2>",
+        html_table(final_table(result)),
         "<h2>Figures</h2>",
         *(html_image(path, path.stem.replace("_", " ")) for path in figures),
         "<h2>Manifest</h2>",

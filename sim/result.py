@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -56,7 +57,7 @@ class Result:
         """A hash of every table: equal hashes mean identical results."""
         digest = hashlib.sha256()
         for table in (self.daily, self.monthly, self.overlap, self.cohorts):
-            digest.update(pd.util.hash_pandas_object(table, index=False).values.tobytes())
+            digest.update(np.asarray(pd.util.hash_pandas_object(table, index=False)).tobytes())
         return digest.hexdigest()[:16]
 
     def manifest(self) -> dict[str, Any]:
@@ -71,7 +72,7 @@ class Result:
             **self.info,
         }
 
-    def plot(self, metrics: tuple[str, ...] = ("registered", "mau", "dau")):  # type: ignore[no-untyped-def]
+    def plot(self, metrics: tuple[str, ...] = ("registered", "mau", "dau")):
         """A matplotlib figure of the given metrics per app (one panel each)."""
         from .plotting import growth_figure
 

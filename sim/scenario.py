@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import json
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -63,8 +63,9 @@ def _problem(err: Any, tree: dict[str, Any], lines: LineMap) -> Problem:
     path = _input_path(err["loc"], tree)
     kind = err["type"]
     if kind == "extra_forbidden":
-        return lines.problem(path, _unknown_key_message(str(path[-1]), path, tree), missing(),
-                             show=False)
+        return lines.problem(
+            path, _unknown_key_message(str(path[-1]), path, tree), missing(), show=False
+        )
     if kind == "missing":
         return lines.problem(path, "required key is missing", show=False)
     message = err["msg"][0].lower() + err["msg"][1:]
@@ -77,9 +78,9 @@ def _input_path(loc: tuple[Any, ...], tree: dict[str, Any]) -> Path:
     node: Any = tree
     for i, part in enumerate(loc):
         is_last = i == len(loc) - 1
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
         elif not is_last:
             continue
@@ -104,7 +105,8 @@ def _valid_keys(parent: Path, tree: dict[str, Any]) -> list[str]:
         model = _child_model(model, part, node)
         if model is None:
             return []
-    return list(model.model_fields) if isinstance(model, type) else []
+    is_model = isinstance(model, type) and issubclass(model, BaseModel)
+    return list(model.model_fields) if is_model else []
 
 
 def _child_model(model: Any, part: str | int, node: Any) -> Any:
@@ -114,7 +116,7 @@ def _child_model(model: Any, part: str | int, node: Any) -> Any:
         kind = node.get("type") if isinstance(node, dict) else None
         return _EVENT_MODELS.get(kind) if isinstance(kind, str) else None
     if isinstance(model, tuple):  # ("map", value model): any key leads to the value model
-        return model[1]
+        return cast(tuple[str, Any], model)[1]
     if not (isinstance(model, type) and issubclass(model, BaseModel)) or not isinstance(part, str):
         return None
     field = model.model_fields.get(part)
@@ -126,7 +128,7 @@ def _child_model(model: Any, part: str | int, node: Any) -> Any:
 def _model_in(annotation: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    args = getattr(annotation, "__args__", ())
+    args: tuple[Any, ...] = getattr(annotation, "__args__", ())
     if getattr(annotation, "__origin__", None) is dict and len(args) == 2:
         inner = _model_in(args[1])
         return ("map", inner) if inner else None

@@ -228,7 +228,14 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT_TYPES = (
-    "launch", "delist", "merge", "release", "release_cadence", "campaign", "edition", "channel"
+    "launch",
+    "delist",
+    "merge",
+    "release",
+    "release_cadence",
+    "campaign",
+    "edition",
+    "channel",
 )
 
 

@@ -36,7 +36,9 @@ class Target(Model):
 
     @model_validator(mode="after")
     def _band_fits(self) -> Target:
-        if self.relation == "~=" and (self.band is None or not self.band[0] <= self.value <= self.band[1]):
+        if self.relation == "~=" and (
+            self.band is None or not self.band[0] <= self.value <= self.band[1]
+        ):
             raise ValueError("'~=' needs band: [low, high] around value")
         return self
 
@@ -86,13 +88,19 @@ def fit_table(results: list[Result], targets: TargetSet) -> pd.DataFrame:
         values = np.array([target_value(r, target) for r in results])
         mean = float(values.mean())
         low, high = target.bounds()
-        rows.append({
-            "target": name, "app": target.app, "metric": target.metric,
-            "date": target.date.isoformat(), "relation": _relation_text(target),
-            "simulated_mean": mean,
-            "band_5": float(np.percentile(values, 5)), "band_95": float(np.percentile(values, 95)),
-            "pass": bool(low <= mean <= high),
-        })
+        rows.append(
+            {
+                "target": name,
+                "app": target.app,
+                "metric": target.metric,
+                "date": target.date.isoformat(),
+                "relation": _relation_text(target),
+                "simulated_mean": mean,
+                "band_5": float(np.percentile(values, 5)),
+                "band_95": float(np.percentile(values, 95)),
+                "pass": bool(low <= mean <= high),
+            }
+        )
     return pd.DataFrame(rows)
 
 

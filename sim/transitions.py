@@ -37,7 +37,11 @@ def draw_propensity(rng: np.random.Generator, par: SegmentParams, n: int) -> np.
 
 
 def register(
-    app: AppState, seg: int, ids: np.ndarray, day: int, rng: np.random.Generator,
+    app: AppState,
+    seg: int,
+    ids: np.ndarray,
+    day: int,
+    rng: np.random.Generator,
     dormant_share: float | None = None,
 ) -> np.ndarray:
     """Register agents taken out of the pool: draw propensities; some start dormant.
@@ -52,7 +56,11 @@ def register(
 
 
 def enroll(
-    app: AppState, seg: int, ids: np.ndarray, engaged: np.ndarray, day: int,
+    app: AppState,
+    seg: int,
+    ids: np.ndarray,
+    engaged: np.ndarray,
+    day: int,
     rng: np.random.Generator,
 ) -> None:
     """Make agents registered users, engaged where `engaged` is true, dormant elsewhere."""
@@ -106,9 +114,7 @@ def lapse_due(app: AppState, segment_of: np.ndarray, day: int) -> int:
     return len(ids)
 
 
-def reactivate(
-    app: AppState, day: int, rng: np.random.Generator, multipliers: np.ndarray
-) -> int:
+def reactivate(app: AppState, day: int, rng: np.random.Generator, multipliers: np.ndarray) -> int:
     """Dormant users come back at their segment's hazard times the levers' multiplier."""
     segs = app.segments
     sizes = np.array([len(app.lapsed[s]) for s in segs])

@@ -50,7 +50,9 @@ class LineMap:
                 return hit
         return self.root_file, None
 
-    def problem(self, path: Path, message: str, value: object = None, *, show: bool = True) -> Problem:
+    def problem(
+        self, path: Path, message: str, value: object = None, *, show: bool = True
+    ) -> Problem:
         """A Problem located at `path`."""
         file, line = self.locate(path)
         if show:

@@ -16,9 +16,18 @@ from sim.report import write_run_report
 from .conftest import TINY
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=5000"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--virtual-time-budget=5000",
+]
 PROBE = """<script>
 window.addEventListener('load', () => {
   const imgs = [...document.images];
@@ -29,7 +38,8 @@ window.addEventListener('load', () => {
     .filter(n => /^(https?|wss?):/.test(n)).length;
   const out = document.createElement('pre');
   out.id = 'probe';
-  out.textContent = `PROBE images=${imgs.length} loaded=${ok} tables=${tables} rows=${rows} external=${external}`;
+  out.textContent = `PROBE images=${imgs.length} loaded=${ok} tables=${tables} ` +
+    `rows=${rows} external=${external}`;
   document.body.appendChild(out);
 });
 </script>"""
@@ -46,7 +56,9 @@ def render(page: Path, tmp_path: Path) -> dict[str, int]:
     profile = tmp_path / "profile"
     done = subprocess.run(
         [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", probed.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     match = re.search(r"PROBE (.*?)</pre>", done.stdout)
     assert match, done.stderr[-2000:]
@@ -74,8 +86,9 @@ def test_comparison_report_renders(tmp_path, tiny_tree):
     other = copy.deepcopy(tiny_tree)
     other["apps"]["chat"]["adoption"]["p_per_year"] = 0.4
     cmp = comparison({"base": tiny_tree, "faster": other}, range(2))
-    folder = write_comparison_report(cmp, [dt.date(2020, 12, 31)], ("mau", "suite_sum"),
-                                     tmp_path / "cmp", {})
+    folder = write_comparison_report(
+        cmp, [dt.date(2020, 12, 31)], ("mau", "suite_sum"), tmp_path / "cmp", {}
+    )
     seen = render(folder / "report.html", tmp_path)
     assert seen["images"] == seen["loaded"] == 2
     assert seen["tables"] == 3 and seen["external"] == 0

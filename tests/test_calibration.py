@@ -18,8 +18,9 @@ TARGETS = ROOT / "scenarios" / "targets" / "icbc-2019.yaml"
 
 
 def target(relation: str, value: float, band=None) -> Target:
-    return Target(metric="mau", app="bank", date="2020-06-30", relation=relation, value=value,
-                  band=band)
+    return Target(
+        metric="mau", app="bank", date="2020-06-30", relation=relation, value=value, band=band
+    )
 
 
 def test_miss_is_a_scale_free_hinge():
@@ -59,16 +60,29 @@ def test_calibration_recovers_known_parameters(tmp_path):
     truth = {"apps.bank.adoption.p_per_year": 0.3, "apps.bank.engagement.activity_mean": 0.25}
     runs = [sim.run(build(with_values(tree, truth)), seed=s) for s in range(2)]
     names = {"registered": "registered", "dau": "dau"}
-    targets = TargetSet(targets={
-        name: Target(metric=metric, app="bank", date="2020-12-31", relation="~=",
-                     value=v, band=(v * 0.99, v * 1.01))
-        for name, metric in names.items()
-        for v in [sum(r.at("2020-12-31", metric, "bank") for r in runs) / 2]
-    })
-    spec = CalibrationSpec(scale=10, seeds=2, trials=40, parameters={
-        "apps.bank.adoption.p_per_year": {"low": 0.05, "high": 1.0, "log": True},
-        "apps.bank.engagement.activity_mean": {"low": 0.05, "high": 0.5},
-    })
+    targets = TargetSet(
+        targets={
+            name: Target(
+                metric=metric,
+                app="bank",
+                date="2020-12-31",
+                relation="~=",
+                value=v,
+                band=(v * 0.99, v * 1.01),
+            )
+            for name, metric in names.items()
+            for v in [sum(r.at("2020-12-31", metric, "bank") for r in runs) / 2]
+        }
+    )
+    spec = CalibrationSpec(
+        scale=10,
+        seeds=2,
+        trials=40,
+        parameters={
+            "apps.bank.adoption.p_per_year": {"low": 0.05, "high": 1.0, "log": True},
+            "apps.bank.engagement.activity_mean": {"low": 0.05, "high": 0.5},
+        },
+    )
     best = calibrate(TINY, targets, spec, tmp_path, workers=2)
     assert best["apps.bank.adoption.p_per_year"] == pytest.approx(0.3, rel=0.2)
     assert best["apps.bank.engagement.activity_mean"] == pytest.approx(0.25, rel=0.1)
@@ -79,10 +93,27 @@ def test_check_command_passes_the_shipped_baseline(tmp_path):
     """The calibrated baseline meets every target (at 1:2000, which the scale-invariance
     test shows gives the same means as finer scales)."""
     done = subprocess.run(
-        [sys.executable, "-m", "sim", "check", "scenarios/baseline.yaml", "--targets",
-         str(TARGETS), "--seeds", "2", "--scale", "2000", "--workers", "2",
-         "--out", str(tmp_path / "check")],
-        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "check",
+            "scenarios/baseline.yaml",
+            "--targets",
+            str(TARGETS),
+            "--seeds",
+            "2",
+            "--scale",
+            "2000",
+            "--workers",
+            "2",
+            "--out",
+            str(tmp_path / "check"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "10/10 targets pass" in done.stdout

@@ -14,7 +14,10 @@ from .conftest import ROOT, TINY
 
 def appsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd or ROOT,
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
         timeout=600,
     )
 
@@ -62,8 +65,14 @@ def test_run_writes_the_report(tmp_path):
     out = tmp_path / "report"
     done = appsim("run", str(TINY), "--seed", "3", "--out", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
-    for name in ("daily.parquet", "daily.csv", "monthly.csv", "summary.md", "report.html",
-                 "manifest.json"):
+    for name in (
+        "daily.parquet",
+        "daily.csv",
+        "monthly.csv",
+        "summary.md",
+        "report.html",
+        "manifest.json",
+    ):
         assert (out / name).stat().st_size > 0, name
     assert list(out.glob("figures/*.png"))
     manifest = json.loads((out / "manifest.json").read_text())
@@ -72,4 +81,6 @@ def test_run_writes_the_report(tmp_path):
     assert set(daily["app"]) == {"bank", "chat", "suite", "suite_sum"}
     again = tmp_path / "again"
     appsim("run", str(TINY), "--seed", "3", "--out", str(again), "--quiet")
-    assert json.loads((again / "manifest.json").read_text())["output_hash"] == manifest["output_hash"]
+    assert (
+        json.loads((again / "manifest.json").read_text())["output_hash"] == manifest["output_hash"]
+    )

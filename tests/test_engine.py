@@ -132,7 +132,10 @@ def delist_world(tiny_tree: dict, share: float) -> dict:
     tree["apps"]["chat"]["launch"] = "2019-01-01"
     tree["apps"]["chat"]["installed_base"] = {"customers": 30000, "engaged_share": 0.6}
     tree["timeline"]["close_chat"] = {
-        "type": "delist", "app": "chat", "date": "2020-07-01", "migrate_to": {"bank": share},
+        "type": "delist",
+        "app": "chat",
+        "date": "2020-07-01",
+        "migrate_to": {"bank": share},
     }
     return tree
 
@@ -170,8 +173,12 @@ def test_merge_moves_users_and_changes_the_target(tiny_tree):
     flat = {"activity_mean": 0.05, "activity_concentration": 1e4}  # no saturation at x2
     tree["apps"]["chat"]["engagement"] = tree["apps"]["bank"]["engagement"] = flat
     tree["timeline"]["merge_chat"] = {
-        "type": "merge", "app": "chat", "into": "bank", "date": "2020-07-01",
-        "migrate_share": 1.0, "activity_multiplier": 2.0,
+        "type": "merge",
+        "app": "chat",
+        "into": "bank",
+        "date": "2020-07-01",
+        "migrate_share": 1.0,
+        "activity_multiplier": 2.0,
     }
     result = sim.run(build(tree), seed=SEED)
     bank = app_rows(result, "bank")
@@ -187,8 +194,11 @@ def test_release_boost_decays_with_its_half_life(tiny_tree):
     tree["apps"]["bank"]["engagement"] = {"activity_mean": 0.05, "activity_concentration": 1e4}
     plain = sim.run(build(tree), seed=SEED)
     tree["timeline"]["v2"] = {
-        "type": "release", "app": "bank", "date": "2020-06-01",
-        "activity_boost": 2.0, "half_life_days": 30,
+        "type": "release",
+        "app": "bank",
+        "date": "2020-06-01",
+        "activity_boost": 2.0,
+        "half_life_days": 30,
     }
     boosted = sim.run(build(tree), seed=SEED)
     a, b = app_rows(plain, "bank"), app_rows(boosted, "bank")
@@ -219,8 +229,12 @@ def test_monthly_cadence_reactivates_more_than_quarterly(tiny_tree):
         tree["apps"]["bank"]["lapse"]["reactivation_hazard_per_day"] = 0.0005
         tree["apps"]["bank"]["installed_base"]["engaged_share"] = 0.2
         tree["timeline"]["cadence"] = {
-            "type": "release_cadence", "app": "bank", "start": "2020-01-15", "every": every,
-            "reactivation_boost": 4.0, "half_life_days": 10,
+            "type": "release_cadence",
+            "app": "bank",
+            "start": "2020-01-15",
+            "every": every,
+            "reactivation_boost": 4.0,
+            "half_life_days": 10,
         }
         return app_rows(sim.run(build(tree), seed=SEED), "bank")["new_reactivated"].sum()
 
@@ -231,20 +245,27 @@ def test_monthly_cadence_reactivates_more_than_quarterly(tiny_tree):
 def test_campaign_raises_acquisition_only_in_its_window(tiny_tree):
     plain = sim.run(build(tiny_tree), seed=SEED)
     tiny_tree["timeline"]["push"] = {
-        "type": "campaign", "app": "bank", "start": "2020-04-01", "end": "2020-04-30",
+        "type": "campaign",
+        "app": "bank",
+        "start": "2020-04-01",
+        "end": "2020-04-30",
         "acquisition_multiplier": 3.0,
     }
     pushed = sim.run(build(tiny_tree), seed=SEED)
     a, b = app_rows(plain, "bank"), app_rows(pushed, "bank")
-    pd.testing.assert_series_equal(a.loc[:"2020-03-31", "new_registered"],
-                                   b.loc[:"2020-03-31", "new_registered"])
+    pd.testing.assert_series_equal(
+        a.loc[:"2020-03-31", "new_registered"], b.loc[:"2020-03-31", "new_registered"]
+    )
     ratio = b.loc["2020-04", "new_registered"].sum() / a.loc["2020-04", "new_registered"].sum()
     assert ratio == pytest.approx(3.0, rel=0.15)
 
 
 def test_edition_changes_only_its_segments(tiny_tree):
     tiny_tree["timeline"]["no_old"] = {
-        "type": "edition", "app": "bank", "date": "2020-01-01", "segments": ["old"],
+        "type": "edition",
+        "app": "bank",
+        "date": "2020-01-01",
+        "segments": ["old"],
         "acquisition_multiplier": 0.0,
     }
     eng = Engine(build(tiny_tree), seed=SEED)
@@ -259,7 +280,10 @@ def test_edition_changes_only_its_segments(tiny_tree):
 def test_channel_brings_its_daily_volume(tiny_tree):
     tree = quiet_world(tiny_tree)
     tree["timeline"]["partners"] = {
-        "type": "channel", "app": "bank", "start": "2020-03-01", "end": "2020-03-31",
+        "type": "channel",
+        "app": "bank",
+        "start": "2020-03-01",
+        "end": "2020-03-31",
         "customers_per_day": 500,
     }
     rows = app_rows(sim.run(build(tree), seed=SEED), "bank")

@@ -34,8 +34,12 @@ def test_segments_and_smartphone_curves(tiny_tree):
     # old: ceiling 0.8, midpoint 2020-06-01, width 120 days -> on 2020-06-01, 0.4 eligible
     # (among those who had joined by then)
     mid = cal.day(dt.date(2020, 6, 1))
-    joined = np.searchsorted(agents_per_day(sc.population, cal, 1), np.arange(pop.n_agents),
-                             side="right") <= mid
+    joined = (
+        np.searchsorted(
+            agents_per_day(sc.population, cal, 1), np.arange(pop.n_agents), side="right"
+        )
+        <= mid
+    )
     members = (pop.segment == old) & joined
     eligible = np.mean(pop.eligible_day[members] <= mid)
     assert eligible == pytest.approx(0.8 / 2, abs=0.015)
@@ -59,8 +63,11 @@ def test_lapse_and_reactivation_approach_their_equilibrium(tiny_tree):
     h, r = 0.01, 0.02
     bank = tree["apps"]["bank"]
     bank["installed_base"]["engaged_share"] = 1.0
-    bank["lapse"] = {"hazard_per_day": h, "propensity_exponent": 0.0,
-                     "reactivation_hazard_per_day": r}
+    bank["lapse"] = {
+        "hazard_per_day": h,
+        "propensity_exponent": 0.0,
+        "reactivation_hazard_per_day": r,
+    }
     rows = app_rows(sim.run(build(tree), seed=SEED, scale=1), "bank")
     share = (rows["engaged"] / rows["registered"]).to_numpy()
     t = np.arange(len(share))
@@ -76,12 +83,16 @@ def test_lapse_and_reactivation_approach_their_equilibrium(tiny_tree):
 def test_lapse_falls_with_propensity(tiny_tree):
     """With an exponent, heavy users lapse less: the engaged keep a higher mean activity than
     the registered draw (survivor bias), and more so with a larger exponent."""
+
     def dau_per_engaged(exponent):
         tree = quiet_world(tiny_tree)
         bank = tree["apps"]["bank"]
         bank["installed_base"]["engaged_share"] = 1.0
-        bank["lapse"] = {"hazard_per_day": 0.01, "propensity_exponent": exponent,
-                         "reactivation_hazard_per_day": 0.0}
+        bank["lapse"] = {
+            "hazard_per_day": 0.01,
+            "propensity_exponent": exponent,
+            "reactivation_hazard_per_day": 0.0,
+        }
         rows = app_rows(sim.run(build(tree), seed=SEED), "bank")
         return (rows["dau"] / rows["engaged"]).loc["2020-10-01":].mean()
 
@@ -92,11 +103,14 @@ def test_lapse_falls_with_propensity(tiny_tree):
 def test_heterogeneous_activity_lowers_mau_for_the_same_dau(tiny_tree):
     """Same mean propensity: a dispersed Beta gives about the same DAU but a lower MAU than
     a constant one (E[1 - (1 - p)^30] is concave in p)."""
+
     def ratios(concentration):
         tree = quiet_world(tiny_tree)
         tree["apps"]["bank"]["installed_base"]["engaged_share"] = 1.0
-        tree["apps"]["bank"]["engagement"] = {"activity_mean": 0.1,
-                                              "activity_concentration": concentration}
+        tree["apps"]["bank"]["engagement"] = {
+            "activity_mean": 0.1,
+            "activity_concentration": concentration,
+        }
         rows = app_rows(sim.run(build(tree), seed=SEED), "bank").loc["2020-03-01":]
         return (rows["dau"] / rows["engaged"]).mean(), (rows["mau"] / rows["engaged"]).mean()
 

@@ -9,8 +9,13 @@ import sim
 
 from .conftest import build
 
-HEADLINES = [("registered", "suite"), ("mau", "suite_sum"), ("mau", "suite"), ("dau", "bank"),
-             ("registered", "chat")]
+HEADLINES = [
+    ("registered", "suite"),
+    ("mau", "suite_sum"),
+    ("mau", "suite"),
+    ("dau", "bank"),
+    ("registered", "chat"),
+]
 
 
 def mean_headlines(scenario, scale: float, seeds: range) -> np.ndarray:

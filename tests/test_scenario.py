@@ -33,13 +33,10 @@ def test_baseline_and_tiny_load():
 
 
 def test_extends_deep_merges_and_null_deletes(tmp_path):
-    path = child_of_tiny(tmp_path, (
-        "apps:\n"
-        "  bank:\n"
-        "    adoption: {p_per_year: 0.5}\n"
-        "timeline:\n"
-        "  monthly_releases: null\n"
-    ))
+    path = child_of_tiny(
+        tmp_path,
+        ("apps:\n  bank:\n    adoption: {p_per_year: 0.5}\ntimeline:\n  monthly_releases: null\n"),
+    )
     sc = load_scenario(path)
     assert sc.name == "child"  # a child without a name takes its file's
     assert sc.apps["bank"].adoption.p_per_year == 0.5
@@ -107,14 +104,23 @@ def test_billion_laughs_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("timeline:\n  gone:\n    type: delist\n    app: bank\n    date: 2018-01-01\n",
-         "outside the horizon"),
-        ("timeline:\n  gone:\n    type: delist\n    app: chat\n    date: 2020-02-01\n",
-         "before the app's launch"),
-        ("timeline:\n  gone:\n    type: delist\n    app: bank\n    date: 2020-05-01\n"
-         "    migrate_to: {nowhere: 1.0}\n", "must name another app"),
-        ("timeline:\n  gone:\n    type: delist\n    app: bankk\n    date: 2020-05-01\n",
-         "unknown app"),
+        (
+            "timeline:\n  gone:\n    type: delist\n    app: bank\n    date: 2018-01-01\n",
+            "outside the horizon",
+        ),
+        (
+            "timeline:\n  gone:\n    type: delist\n    app: chat\n    date: 2020-02-01\n",
+            "before the app's launch",
+        ),
+        (
+            "timeline:\n  gone:\n    type: delist\n    app: bank\n    date: 2020-05-01\n"
+            "    migrate_to: {nowhere: 1.0}\n",
+            "must name another app",
+        ),
+        (
+            "timeline:\n  gone:\n    type: delist\n    app: bankk\n    date: 2020-05-01\n",
+            "unknown app",
+        ),
         ("population:\n  segments:\n    young: {share: 0.5}\n", "must sum to 1"),
         ("timeline:\n  x:\n    type: delistt\n    app: bank\n", "type"),
     ],

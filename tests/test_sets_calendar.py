@@ -51,8 +51,9 @@ def test_day_buckets_return_each_id_on_its_day():
             buckets.add(days[500:][late], ids[500:][late])
         for i in buckets.pop(day):
             seen[int(i)] = day
-    expected = {int(i): int(d) for i, d in zip(ids, days, strict=True)
-                if d < 200 and (i < 500 or d >= 40)}
+    expected = {
+        int(i): int(d) for i, d in zip(ids, days, strict=True) if d < 200 and (i < 500 or d >= 40)
+    }
     assert seen == expected
 
 
