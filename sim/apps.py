@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .calendar import DayBuckets
+from .calendar import NEVER, DayBuckets
 from .params import SegmentParams
 from .sets import ABSENT, IndexedSet
 
 OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4
+LAST_DAY = np.iinfo(np.int16).max
 NO_DAY = -64  # last_active of an agent never active (bin 0 of the activity histograms)
 KINDS = ("activity", "acquisition", "reactivation", "ceiling")
 
@@ -95,7 +96,11 @@ class AppState:
         self.engaged = {s: IndexedSet(self.slot, with_payload=True) for s in params}
         self.lapsed = {s: IndexedSet(self.slot) for s in params}
         self.lapse_calendar = DayBuckets(n_days)
-        self.pending_lapses: list[tuple[np.ndarray, np.ndarray]] = []
+        self.newly_engaged: list[np.ndarray] = []  # lapse days drawn for these at day end
+        self.lapse_hazard = np.zeros(n_segments)
+        self.lapse_exponent = np.zeros(n_segments)
+        for s, par in params.items():
+            self.lapse_hazard[s], self.lapse_exponent[s] = par.lapse_hazard, par.lapse_exponent
         self.eligible_count = np.zeros(n_segments, dtype=np.int64)
         self.registered_count = np.zeros(n_segments, dtype=np.int64)
         self.modifiers = Modifiers(n_segments)
@@ -119,10 +124,20 @@ class AppState:
         parts = [s.members() for s in (*self.engaged.values(), *self.lapsed.values())]
         return np.concatenate(parts)
 
-    def flush_lapses(self) -> None:
-        """File the day's newly drawn lapse days in the calendar, in one batch."""
-        if self.pending_lapses:
-            days = np.concatenate([d for d, _ in self.pending_lapses])
-            ids = np.concatenate([i for _, i in self.pending_lapses])
-            self.lapse_calendar.add(days, ids)
-            self.pending_lapses.clear()
+    def schedule_lapses(self, day: int, segment_of: np.ndarray, rng: np.random.Generator) -> None:
+        """Draw the lapse day of everyone engaged today (geometric waiting times, hazard
+        falling with propensity) and file them in the calendar, in one batch."""
+        if not self.newly_engaged:
+            return
+        ids = np.concatenate(self.newly_engaged)
+        self.newly_engaged.clear()
+        seg = segment_of[ids]
+        keep = 1.0 - self.propensity[ids].astype(np.float64)
+        hazard = np.minimum(self.lapse_hazard[seg] * keep ** self.lapse_exponent[seg], 1.0)
+        wait = np.full(len(ids), NEVER, dtype=np.int64)
+        live = hazard > 0
+        # tiny hazards give huge waits: clip before adding so the sum cannot overflow
+        wait[live] = np.minimum(rng.geometric(hazard[live]), NEVER)
+        due = np.minimum(day + wait, LAST_DAY)
+        self.lapse_due[ids] = due
+        self.lapse_calendar.add(due, ids)

@@ -21,6 +21,7 @@ from .params import resolve_app
 from .population import Population, build_population
 from .rng import Streams
 from .schema import Scenario
+from .sets import distinct_positions
 
 Progress = Callable[[int], None]
 
@@ -88,7 +89,7 @@ class Engine:
             self._referrals(app, day)
         self.rec.close_day(day)
         for app in self.apps:
-            app.flush_lapses()
+            app.schedule_lapses(day, self.pop.segment, self.streams.daily(day, "lapse", app.id))
             app.modifiers.prune(day)
 
     # -- mechanisms, per app -----------------------------------------------------------
@@ -98,19 +99,19 @@ class Engine:
 
     def _lapse_and_return(self, app: AppState, day: int) -> None:
         self.rec.count("new_lapsed", app, day, tr.lapse_due(app, self.pop.segment, day))
-        rng = self.streams.get("reactivation", app.id)
+        rng = self.streams.daily(day, "reactivation", app.id)
         back = tr.reactivate(app, day, rng, app.modifiers.current("reactivation", day))
         self.rec.count("new_reactivated", app, day, back)
 
     def _adopt(self, app: AppState, day: int) -> None:
         acquisition = app.modifiers.current("acquisition", day)
         ceilings = app.modifiers.current("ceiling", day)
-        rng = self.streams.get("adoption", app.id)
+        rng = self.streams.daily(day, "adoption", app.id)
         for seg, ids in tr.bass_adoptions(app, rng, acquisition, ceilings):
-            self.register(app, seg, ids, day)
+            self.register(app, seg, ids, day, "adoption")
 
     def _activity(self, app: AppState, day: int) -> np.ndarray:
-        rng = self.streams.get("activity", app.id)
+        rng = self.streams.daily(day, "activity", app.id)
         multipliers = app.modifiers.current("activity", day)
         parts = [tr.daily_activity(app, seg, rng, float(multipliers[seg])) for seg in app.segments]
         active = np.concatenate(parts)
@@ -123,20 +124,27 @@ class Engine:
             active = self.active_today.get(src)
             if active is None or len(active) == 0 or rate <= 0:
                 continue
-            rng = self.streams.get("referral", src, app.id)
+            rng = self.streams.daily(day, "referral", src, app.id)
             k = int(rng.binomial(len(active), rate))
-            chosen = active[rng.choice(len(active), size=k, replace=False)] if k else tr.EMPTY
+            chosen = active[distinct_positions(rng, len(active), k)] if k else tr.EMPTY
             for seg, ids in tr.pick_from_pool(app, chosen, self.pop.segment).items():
-                self.register(app, seg, ids, day, dormant_share=0.0)
+                self.register(app, seg, ids, day, f"referral:{src}", dormant_share=0.0)
 
     # -- services for the levers -------------------------------------------------------
     def register(
-        self, app: AppState, seg: int, ids: np.ndarray, day: int, dormant_share: float | None = None
+        self,
+        app: AppState,
+        seg: int,
+        ids: np.ndarray,
+        day: int,
+        via: str,
+        dormant_share: float | None = None,
     ) -> None:
-        """Register agents already taken out of the app's pool (counted as new registrations)."""
+        """Register agents already taken out of the app's pool (counted as new registrations).
+        `via` names the route (adoption, a referral, a channel): each has its own stream."""
         if len(ids) == 0:
             return
-        rng = self.streams.get("registration", app.id, str(seg))
+        rng = self.streams.daily(day, "registration", via, app.id, str(seg))
         tr.register(app, seg, ids, day, rng, dormant_share)
         month = int(self.cal.month_of_day[day])
         app.reg_month[ids] = month + 1
@@ -200,14 +208,14 @@ class Engine:
         new = state == POOL
         for seg, group in tr.pick_from_pool(dst, ids[new], self.pop.segment).items():
             dst.propensity[group] = src.propensity[group]
-            tr.enroll(dst, seg, group, was_engaged[new][np.isin(ids[new], group)], day, rng)
+            tr.enroll(dst, seg, group, was_engaged[new][np.isin(ids[new], group)])
             self.rec.registered(dst, group, day, int(self.cal.month_of_day[day]))
             self.rec.count("new_migrated_in", dst, day, len(group))
             dst.reg_month[group] = self.cal.month_of_day[day] + 1
         wake = ids[(state == LAPSED) & was_engaged]
         for seg, group in tr.split_by_segment(wake, self.pop.segment, dst.segments):
             dst.lapsed[seg].remove(group)
-            tr.engage(dst, seg, group, day, rng)
+            tr.engage(dst, seg, group)
             self.rec.count("new_reactivated", dst, day, len(group))
         return int(can.sum())
 
@@ -215,10 +223,10 @@ class Engine:
         self, app: AppState, segments: list[int], n_agents: int, day: int, name: str
     ) -> None:
         """A channel brings `n_agents` new users, spread over segments by pool size."""
-        rng = self.streams.get("channel", name)
+        rng = self.streams.daily(day, "channel", name)
         sizes = np.array([len(app.pool[s]) for s in segments], dtype=np.int64)
         n = min(n_agents, int(sizes.sum()))
         if n <= 0:
             return
         for seg, k in zip(segments, rng.multivariate_hypergeometric(sizes, n), strict=True):
-            self.register(app, seg, app.pool[seg].take(rng, int(k)), day)
+            self.register(app, seg, app.pool[seg].take(rng, int(k)), day, f"channel:{name}")

@@ -161,10 +161,10 @@ def _channel(env: simpy.Environment, eng: Engine, name: str, ev: ChannelEvent) -
     names = eng.pop.segment_names
     chosen = eng.scenario.app_segments(ev.app) if ev.segments == "all" else ev.segments
     segments = [names.index(s) for s in chosen]
-    rng = eng.streams.get("channel_volume", name)
     app = eng.app[ev.app]
     while env.now <= last:
         if app.live:
+            rng = eng.streams.daily(int(env.now), "channel_volume", name)
             n = int(rng.poisson(ev.customers_per_day / eng.scale))
             eng.inflow(app, segments, n, int(env.now), name)
         yield env.timeout(1)

@@ -3,6 +3,10 @@
 A stream's seed derives from the run seed and the stream's *name*, not from the order in which
 streams are created. So two scenarios that differ in one lever draw the same numbers for
 everything else (common random numbers), and adding an app does not reshuffle the others.
+
+Daily mechanisms use `daily(day, ...)`: a counter-based generator (Philox) keyed by the name
+and positioned at the day. How many numbers a mechanism consumed yesterday (which a lever may
+change) then cannot shift today's draws, so paired scenarios stay in step day after day.
 """
 
 from __future__ import annotations
@@ -20,6 +24,15 @@ class Streams:
             raise ValueError(f"seed must be >= 0 (got {seed})")
         self.seed = seed
         self._made: dict[str, np.random.Generator] = {}
+        self._keys: dict[str, np.ndarray] = {}
+
+    def daily(self, day: int, *name: str) -> np.random.Generator:
+        """The generator of stream `name` for one day: independent of every other day's."""
+        key = "/".join(name)
+        if key not in self._keys:
+            self._keys[key] = _seed_sequence(self.seed, key).generate_state(2, np.uint64)
+        counter = np.array([0, 0, 0, day], dtype=np.uint64)
+        return np.random.Generator(np.random.Philox(key=self._keys[key], counter=counter))
 
     def get(self, *name: str) -> np.random.Generator:
         """The generator named by the parts of `name`, e.g. get('adoption', 'elife', 'youth')."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 ABSENT = -1
+SMALL = 8  # removals of up to this many ids go one by one
 
 
 class IndexedSet:
@@ -53,6 +54,9 @@ class IndexedSet:
         k = len(ids)
         if k == 0:
             return
+        if k <= SMALL:
+            self._remove_few(ids)
+            return
         pos = self.slot[ids]
         new_n = self.n - k
         in_tail = np.zeros(k, dtype=bool)
@@ -66,13 +70,27 @@ class IndexedSet:
         self.slot[ids] = ABSENT
         self.n = new_n
 
+    def _remove_few(self, ids: np.ndarray) -> None:
+        """Swap-remove one at a time: for a handful of ids, cheaper than the vector path."""
+        dense, slot, payload = self.ids, self.slot, self.payload
+        for agent in ids.tolist():
+            pos = int(slot[agent])
+            last = self.n - 1
+            if pos != last:
+                mover = int(dense[last])
+                dense[pos] = mover
+                slot[mover] = pos
+                if payload is not None:
+                    payload[pos] = payload[last]
+            slot[agent] = ABSENT
+            self.n = last
+
     def sample(self, rng: np.random.Generator, k: int) -> np.ndarray:
         """k distinct members drawn uniformly (not removed)."""
         k = min(k, self.n)
         if k == 0:
             return np.empty(0, dtype=np.int32)
-        positions = rng.choice(self.n, size=k, replace=False)
-        return self.ids[positions]
+        return self.ids[distinct_positions(rng, self.n, k)]
 
     def take(self, rng: np.random.Generator, k: int) -> np.ndarray:
         """Draw k distinct members uniformly and remove them."""
@@ -94,6 +112,18 @@ class IndexedSet:
         self.ids = _grow(self.ids, size)
         if self.payload is not None:
             self.payload = _grow(self.payload, size)
+
+
+def distinct_positions(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """k distinct positions of range(n), uniformly. When collisions are unlikely, draw with
+    replacement and redraw on a repeat (exact rejection sampling, and much cheaper than
+    `choice(replace=False)` for small k); otherwise let numpy choose."""
+    if k * k < n:
+        while True:
+            positions = rng.integers(0, n, size=k)
+            if k == 1 or len(set(positions.tolist())) == k:
+                return positions
+    return rng.choice(n, size=k, replace=False)
 
 
 def _grow(array: np.ndarray, size: int) -> np.ndarray:

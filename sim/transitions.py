@@ -13,11 +13,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from .apps import ENGAGED, GONE, LAPSED, OUT, POOL, AppState
-from .calendar import NEVER
 from .params import SegmentParams
 
 EMPTY = np.empty(0, dtype=np.int32)
-LAST_DAY = np.iinfo(np.int16).max
 
 
 def admit(app: AppState, seg: int, ids: np.ndarray) -> np.ndarray:
@@ -51,56 +49,30 @@ def register(
     app.propensity[ids] = draw_propensity(rng, par, len(ids))
     share = par.never_active_share if dormant_share is None else dormant_share
     engaged = rng.random(len(ids)) >= share
-    enroll(app, seg, ids, engaged, day, rng)
+    enroll(app, seg, ids, engaged)
     return ids[engaged]
 
 
-def enroll(
-    app: AppState,
-    seg: int,
-    ids: np.ndarray,
-    engaged: np.ndarray,
-    day: int,
-    rng: np.random.Generator,
-) -> None:
+def enroll(app: AppState, seg: int, ids: np.ndarray, engaged: np.ndarray) -> None:
     """Make agents registered users, engaged where `engaged` is true, dormant elsewhere."""
     app.registered_count[seg] += len(ids)
-    engage(app, seg, ids[engaged], day, rng)
+    engage(app, seg, ids[engaged])
     app.state[ids[~engaged]] = LAPSED
     app.lapsed[seg].add(ids[~engaged])
 
 
-def engage(app: AppState, seg: int, ids: np.ndarray, day: int, rng: np.random.Generator) -> None:
-    """Put registered agents (in no set of the app) into use, and draw their lapse day."""
+def engage(app: AppState, seg: int, ids: np.ndarray) -> None:
+    """Put registered agents (in no set of the app) into use; their lapse day is drawn at
+    the end of the day (`AppState.schedule_lapses`)."""
     app.state[ids] = ENGAGED
     app.engaged[seg].add(ids, activity_threshold(app.propensity[ids]))
-    schedule_lapse(app, seg, ids, day, rng)
+    app.lapse_due[ids] = -1  # no stale calendar entry can match until the new day is drawn
+    app.newly_engaged.append(ids.copy())
 
 
 def activity_threshold(propensity: np.ndarray) -> np.ndarray:
     """Propensity as a 16-bit threshold: active when a uniform 16-bit draw is below it."""
     return np.minimum(np.rint(propensity * 65536.0), 65535).astype(np.uint16)
-
-
-def lapse_hazard(par: SegmentParams, propensity: np.ndarray) -> np.ndarray:
-    """Daily lapse hazard, falling with the user's own activity propensity."""
-    return par.lapse_hazard * (1.0 - propensity.astype(np.float64)) ** par.lapse_exponent
-
-
-def schedule_lapse(
-    app: AppState, seg: int, ids: np.ndarray, day: int, rng: np.random.Generator
-) -> None:
-    """Draw each user's lapse day (geometric waiting time); filed in the calendar at day end."""
-    if len(ids) == 0:
-        return
-    hazard = lapse_hazard(app.params[seg], app.propensity[ids])
-    wait = np.full(len(ids), NEVER, dtype=np.int64)
-    live = hazard > 0
-    # tiny hazards give huge waits: clip before adding so the sum cannot overflow
-    wait[live] = np.minimum(rng.geometric(np.minimum(hazard[live], 1.0)), NEVER)
-    due = np.minimum(day + wait, LAST_DAY)
-    app.lapse_due[ids] = due
-    app.pending_lapses.append((due, ids.copy()))
 
 
 def lapse_due(app: AppState, segment_of: np.ndarray, day: int) -> int:
@@ -122,7 +94,7 @@ def reactivate(app: AppState, day: int, rng: np.random.Generator, multipliers: n
     counts = rng.binomial(sizes, np.clip(rates, 0.0, 1.0))
     for seg, k in zip(segs, counts, strict=True):
         if k:
-            engage(app, seg, app.lapsed[seg].take(rng, int(k)), day, rng)
+            engage(app, seg, app.lapsed[seg].take(rng, int(k)))
     return int(counts.sum())
 
 

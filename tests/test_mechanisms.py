@@ -93,8 +93,9 @@ def test_lapse_falls_with_propensity(tiny_tree):
             "propensity_exponent": exponent,
             "reactivation_hazard_per_day": 0.0,
         }
-        rows = app_rows(sim.run(build(tree), seed=SEED), "bank")
-        return (rows["dau"] / rows["engaged"]).loc["2020-10-01":].mean()
+        rows = app_rows(sim.run(build(tree), seed=SEED, scale=1), "bank")
+        # from ~15,000 engaged in March to ~1,000 in December: sd of the mean share < 0.005
+        return (rows["dau"] / rows["engaged"]).loc["2020-03-01":].mean()
 
     assert dau_per_engaged(0.0) == pytest.approx(0.2, rel=0.05)
     assert dau_per_engaged(5.0) > 0.3
@@ -111,14 +112,15 @@ def test_heterogeneous_activity_lowers_mau_for_the_same_dau(tiny_tree):
             "activity_mean": 0.1,
             "activity_concentration": concentration,
         }
-        rows = app_rows(sim.run(build(tree), seed=SEED), "bank").loc["2020-03-01":]
+        # 20,000 users: the sample mean of p is within ~2% of 0.1 (sd 0.3 / sqrt(20,000))
+        rows = app_rows(sim.run(build(tree), seed=SEED, scale=1), "bank").loc["2020-03-01":]
         return (rows["dau"] / rows["engaged"]).mean(), (rows["mau"] / rows["engaged"]).mean()
 
     dau_flat, mau_flat = ratios(1e4)
     dau_wide, mau_wide = ratios(1.0)
     rng = np.random.default_rng(0)
     p = rng.beta(0.1, 0.9, 400_000)
-    assert dau_wide == pytest.approx(dau_flat, rel=0.05)
+    assert dau_wide == pytest.approx(dau_flat, rel=0.06)
     assert mau_flat == pytest.approx(1 - 0.9**30, rel=0.02)
     assert mau_wide == pytest.approx(np.mean(1 - (1 - p) ** 30), rel=0.03)
 
