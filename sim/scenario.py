@@ -68,6 +68,11 @@ def _problem(err: Any, tree: dict[str, Any], lines: LineMap) -> Problem:
         )
     if kind == "missing":
         return lines.problem(path, "required key is missing", show=False)
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        valid = ", ".join(schema.EVENT_TYPES)
+        got = err.get("ctx", {}).get("tag")
+        message = f"unknown event type; valid: {valid}" if got else f"missing; one of: {valid}"
+        return lines.problem((*path, "type"), message, got, show=bool(got))
     message = err["msg"][0].lower() + err["msg"][1:]
     return lines.problem(path, message, err.get("input"))
 

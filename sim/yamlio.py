@@ -155,19 +155,21 @@ def _read_text(fs_path: FsPath) -> str:
         size = fs_path.stat().st_size
         if size > MAX_FILE_BYTES:
             msg = f"file too large ({size} bytes; the limit is {MAX_FILE_BYTES})"
-            raise ScenarioError([Problem(label, None, (), msg)])
+            raise ScenarioError([Problem(label, 1, (), msg)])
         data = fs_path.read_bytes()
     except FileNotFoundError:
         raise ScenarioError([Problem(label, None, (), "no such file")]) from None
     except OSError as exc:
         raise ScenarioError([Problem(label, None, (), f"cannot read: {exc.strerror}")]) from None
     if b"\x00" in data:
-        raise ScenarioError([Problem(label, None, (), "binary file, not YAML text")])
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise ScenarioError([Problem(label, line, (), "binary file, not YAML text")])
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        msg = f"not UTF-8 text (byte {exc.start})"
-        raise ScenarioError([Problem(label, None, (), msg)]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        msg = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        raise ScenarioError([Problem(label, line, (), msg)]) from None
 
 
 def _to_plain(node: Any, lines: LineMap, label: str, path: Path, budget: list[int]) -> Any:
@@ -175,7 +177,7 @@ def _to_plain(node: Any, lines: LineMap, label: str, path: Path, budget: list[in
     budget[0] -= 1
     if budget[0] < 0:
         msg = f"document too large or aliases expand too far (over {MAX_NODES} values)"
-        raise ScenarioError([Problem(label, None, path, msg)])
+        raise ScenarioError([Problem(label, lines.locate(path)[1], path, msg)])
     if _has_tag(node):
         line = lines.locate(path)[1]
         msg = "YAML tags (like !!python/...) are not allowed; write plain values"

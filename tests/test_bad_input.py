@@ -1,0 +1,62 @@
+"""The bad-input corpus: every broken scenario gives exit 2 and a located message.
+
+Each file of tests/bad/ is listed in EXPECTED.tsv with a fragment its message must contain.
+Every message must read `error: FILE:LINE: KEY.PATH: ...` (the key path may be
+`(top level)` for whole-file problems), with no traceback and nothing written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+BAD = Path(__file__).parent / "bad"
+CASES = [
+    tuple(line.split("\t", 1))
+    for line in (BAD / "EXPECTED.tsv").read_text().splitlines()
+    if line and not line.startswith("#")
+]
+LOCATED = re.compile(r"^error: (?P<file>[^:]+):(?P<line>\d+): (?P<key>[^:]+): .+", re.M)
+
+
+def validate(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["validate", str(path)])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_file_gives_a_located_error(name, expected, capsys):
+    code, err = validate(BAD / name, capsys)
+    assert code == 2, err
+    assert expected in err, err
+    match = LOCATED.search(err)
+    assert match, f"not file:line: key: message -> {err}"
+    assert "Traceback" not in err
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 40
+
+
+def test_directory_instead_of_a_file(tmp_path, capsys):
+    code, err = validate(tmp_path, capsys)
+    assert code == 2 and "is a directory" in err and str(tmp_path) in err
+
+
+def test_huge_file(tmp_path, capsys):
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("name: x\n" + "# padding\n" * 300_000)
+    code, err = validate(huge, capsys)
+    assert code == 2 and "file too large" in err and f"{huge}:1:" in err
+
+
+def test_run_on_bad_input_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", str(BAD / "shares-do-not-sum.yaml"), "--out", str(out), "--quiet"])
+    assert code == 2
+    assert "must sum to 1" in capsys.readouterr().err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
