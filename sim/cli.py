@@ -12,8 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from . import commands_fit as fit
+from . import commands as fit
 from .errors import ScenarioError, UsageError
+from .outputs import check_writable
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -74,7 +75,7 @@ def _run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     out = args.out or Path("reports") / scenario.name
-    _check_writable(out)
+    check_writable(out)
     with day_progress(scenario, enabled=not args.quiet) as progress:
         result = run(scenario, seed=args.seed, scale=args.scale, progress=progress)
     folder = write_run_report(result, out)
@@ -83,19 +84,6 @@ def _run(args: argparse.Namespace) -> int:
         f"{result.seed}, {result.wall_seconds:.1f} s -> {folder}"
     )
     return EXIT_OK
-
-
-def _check_writable(out: Path) -> None:
-    """Fail before simulating if the report could not be written."""
-    parent = out.resolve().parent
-    while not parent.exists():
-        parent = parent.parent
-    import os
-
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"--out {out}: cannot write in {parent} (permission denied)")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder")
 
 
 # -- validate ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The `check` and `calibrate` commands: the fit of a scenario to published targets."""
+"""The commands built on `run`: check and calibrate (the fit to targets), and compare."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .outputs import atomic_folder, markdown_table, write_json
+from .outputs import atomic_folder, check_writable, markdown_table, write_json
 
 
 def add_check_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,6 +44,7 @@ def check(args: argparse.Namespace) -> int:
     shown = format_fit(table)
     print(markdown_table(shown))
     out = args.out or Path("reports") / f"{scenario.name}-check"
+    check_writable(out)
     with atomic_folder(out) as tmp:
         table.to_csv(tmp / "fit.csv", index=False)
         (tmp / "fit.md").write_text(markdown_table(shown) + "\n")
@@ -104,6 +105,7 @@ def calibrate(args: argparse.Namespace) -> int:
     if args.trials:
         spec = spec.model_copy(update={"trials": args.trials})
     out = args.out or Path("reports") / f"{scenario.name}-calibration"
+    check_writable(out)
     print(
         f"calibrating {scenario.name}: {len(spec.parameters)} parameters, {spec.trials} trials "
         f"x {spec.seeds} seeds at 1:{spec.scale:g}, study in {out / 'study.db'}",
@@ -187,6 +189,8 @@ def compare(args: argparse.Namespace) -> int:
     _positive("--reps", args.reps)
     dates = _dates(args.at, scenarios[0])
     outcome = _outcome(args.outcome)
+    out = args.out or Path("reports") / f"compare-{names[0]}"
+    check_writable(out)
     started = time.perf_counter()
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
     from .parallel import _one
@@ -201,7 +205,6 @@ def compare(args: argparse.Namespace) -> int:
     )
     by_name = {n: [r for r in results if r.scenario.name == n] for n in names}
     cmp = Comparison(names, list(range(args.reps)), by_name)
-    out = args.out or Path("reports") / f"compare-{names[0]}"
     info = {
         "scenarios": names,
         "reps": args.reps,
