@@ -135,6 +135,8 @@ def daily_activity(
     draws = rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
     if multiplier == 1.0:
         return members.members()[draws < members.values()]
+    if multiplier <= 0.0:
+        return EMPTY
     scaled = draws.astype(np.float32) * np.float32(1.0 / multiplier)
     return members.members()[scaled < members.values()]
 

@@ -16,8 +16,13 @@ BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
 
 
 def interrupt_after(args: list[str], seconds: float) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(seconds)  # let it get well into the simulation, not to time anything
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
@@ -40,8 +45,22 @@ def test_ctrl_c_leaves_nothing_behind(tmp_path: Path, command: str):
 def test_unwritable_out_is_a_clear_error(tmp_path: Path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    done = subprocess.run([sys.executable, "-m", "sim", "run", BASELINE, "--scale", "5000",
-                           "--out", str(blocker / "report")], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            BASELINE,
+            "--scale",
+            "5000",
+            "--out",
+            str(blocker / "report"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2 and "is a file, not a folder" in done.stderr
     assert list(tmp_path.iterdir()) == [blocker]
