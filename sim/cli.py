@@ -65,6 +65,13 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="output folder (default: reports/<scenario name>)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--engine",
+        choices=("fast", "reference"),
+        default="fast",
+        help="fast (default) or reference: one simpy process per customer, for "
+        "cross-checks on small worlds",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -77,7 +84,9 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out or Path("reports") / scenario.name
     check_writable(out)
     with day_progress(scenario, enabled=not args.quiet) as progress:
-        result = run(scenario, seed=args.seed, scale=args.scale, progress=progress)
+        result = run(
+            scenario, seed=args.seed, scale=args.scale, progress=progress, engine=args.engine
+        )
     folder = write_run_report(result, out)
     print(
         f"{scenario.name}: {result.info['agents']:,} agents x {result.scale:g}, seed "
