@@ -8,8 +8,8 @@ decaying boost. Read together, the processes tell the scenario's story in the or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,30 @@ from .schema import (
 )
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .calendar import Calendar
+    from .population import Population
+    from .rng import Streams
+    from .schema import Scenario
+
+
+class Engine(Protocol):
+    """What a lever needs of an engine (the fast one and the reference one both serve)."""
+
+    scenario: Scenario
+    cal: Calendar
+    pop: Population
+    scale: float
+    streams: Streams
+
+    @property
+    def app(self) -> Mapping[str, Any]: ...
+
+    def launch(self, app: Any, day: int) -> None: ...
+
+    def delist(self, app: Any, migrate_to: dict[str, float], day: int, name: str) -> None: ...
+
+    def inflow(self, app: Any, segments: list[int], n_agents: int, day: int, name: str) -> None: ...
+
 
 Process = Generator[simpy.Event, Any, None]
 

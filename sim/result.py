@@ -94,11 +94,11 @@ def run(
         return _run_reference(scenario, seed, used_scale)
     estimate = check_memory(scenario, used_scale)
     started = time.perf_counter()
-    engine = Engine(scenario, seed, used_scale)
-    recorder = engine.run(progress)
+    fast = Engine(scenario, seed, used_scale)
+    recorder = fast.run(progress)
     tables = frames(recorder, list(scenario.apps), used_scale)
     wall = time.perf_counter() - started
-    info = {"agents": engine.pop.n_agents, "memory_estimate_bytes": estimate}
+    info = {"agents": fast.pop.n_agents, "memory_estimate_bytes": estimate}
     return Result(scenario, seed, used_scale, wall_seconds=wall, info=info, **tables)
 
 
