@@ -1,0 +1,126 @@
+"""Benchmarks of appsim (not tests): wall time, peak memory, throughput, engine speed ratio.
+
+    python benchmarks/run.py baseline --scales 1000 100 --repeats 3
+    python benchmarks/run.py reference --repeats 3
+    python benchmarks/run.py profile --scale 1000
+
+Each baseline run is a separate process under /usr/bin/time -v (peak RSS); the fast and the
+reference engine are timed side by side in one process. Results are printed as markdown,
+to be pasted into benchmarks/RESULTS.md with the machine and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import cProfile
+import json
+import platform
+import pstats
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+ONE_RUN = """
+import json, sys, time, sim
+sc = sim.load_scenario(sys.argv[1])
+t = time.perf_counter()
+r = sim.run(sc, seed=0, scale=float(sys.argv[2]))
+wall = time.perf_counter() - t
+apps = list(sc.apps)
+d = r.daily[r.daily["app"].isin(apps)]
+print(json.dumps({"wall": wall, "agents": r.info["agents"],
+                  "engaged_agent_days": float(d["engaged"].sum() / r.scale)}))
+"""
+
+
+def baseline(scales: list[float], repeats: int) -> None:
+    print(
+        f"| scale | agents | wall s (median of {repeats}) | peak RSS GB | engaged agent-days/s |"
+    )
+    print("|---|---|---|---|---|")
+    for scale in scales:
+        walls, peaks, info = [], [], {}
+        for _ in range(repeats):
+            done = subprocess.run(
+                ["/usr/bin/time", "-v", sys.executable, "-c", ONE_RUN, str(BASELINE), str(scale)],
+                capture_output=True,
+                text=True,
+            )
+            info = json.loads(done.stdout.strip().splitlines()[-1])
+            walls.append(info["wall"])
+            peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+            peaks.append(int(peak.group(1)) / 2**20 if peak else float("nan"))
+        wall = statistics.median(walls)
+        print(
+            f"| 1:{scale:g} | {info['agents']:,} | {wall:.1f} | {max(peaks):.2f} | "
+            f"{info['engaged_agent_days'] / wall / 1e6:.0f} M |"
+        )
+
+
+def reference(repeats: int) -> None:
+    from ruamel.yaml import YAML
+
+    import sim
+    from sim.reference import run_reference
+    from sim.scenario import scenario_from_dict
+
+    tree = YAML(typ="safe").load((ROOT / "tests" / "scenarios" / "tiny.yaml").read_text())
+    tree = copy.deepcopy(tree)
+    tree["horizon"]["end"] = "2020-06-30"
+    scenario = scenario_from_dict(tree)
+    fast, ref = [], []
+    for seed in range(repeats):
+        t = time.perf_counter()
+        sim.run(scenario, seed=seed, scale=50)
+        fast.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        run_reference(scenario, seed=seed, scale=50)
+        ref.append(time.perf_counter() - t)
+    f, r = statistics.median(fast), statistics.median(ref)
+    print(f"tiny world to 2020-06-30 at 1:50 (4,800 agents, 182 days), {repeats} runs each:")
+    print(f"fast {f:.2f} s, reference {r:.2f} s (medians): the fast engine is {r / f:.0f}x faster")
+
+
+def profile(scale: float) -> None:
+    import sim
+
+    scenario = sim.load_scenario(BASELINE)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    sim.run(scenario, seed=0, scale=scale)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    b = sub.add_parser("baseline")
+    b.add_argument("--scales", type=float, nargs="+", default=[1000, 100])
+    b.add_argument("--repeats", type=int, default=3)
+    r = sub.add_parser("reference")
+    r.add_argument("--repeats", type=int, default=3)
+    p = sub.add_parser("profile")
+    p.add_argument("--scale", type=float, default=1000)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {platform.python_version()}, "
+        f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores"
+    )
+    if args.what == "baseline":
+        baseline(args.scales, args.repeats)
+    elif args.what == "reference":
+        reference(args.repeats)
+    else:
+        profile(args.scale)
+
+
+if __name__ == "__main__":
+    main()
