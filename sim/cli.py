@@ -158,6 +158,11 @@ COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, st
         fit.compare,
         "compare scenarios over the same seeds (common random numbers)",
     ),
+    "sweep": (
+        fit.add_sweep_arguments,
+        fit.sweep,
+        "run a parameter sweep (grid, LHS, Sobol, Morris) with sensitivity indices",
+    ),
 }
 
 

@@ -253,3 +253,59 @@ def _outcome(text: str) -> tuple[str, str]:
     if not metric or not app:
         raise UsageError(f"--outcome must be metric:app, e.g. mau:suite_sum (got {text!r})")
     return metric, app
+
+
+def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", type=Path, help="sweep spec YAML file")
+    p.add_argument(
+        "--workers", type=int, default=1, help="run on a local Dask cluster of this many processes"
+    )
+    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--store",
+        type=Path,
+        default=Path("reports") / ".store",
+        help="result store (default: reports/.store)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: reports/sweep-<spec name>)"
+    )
+
+
+def sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from . import sweep as sw
+    from .sweep_report import write_sweep_report
+    from .yamlio import load_tree
+
+    spec, base = sw.load_sweep(args.spec)
+    from .scenario import load_scenario
+
+    load_scenario(base)  # a bad base scenario is reported like any other
+    base_tree, _ = load_tree(base)
+    out = args.out or Path("reports") / f"sweep-{args.spec.stem}"
+    check_writable(out)
+    args.store.mkdir(parents=True, exist_ok=True)
+    points = sw.design(spec)
+    jobs = sw.jobs_for(spec, base_tree, points, args.store)
+    counts = {"done": 0, "cached": 0, "failed": 0}
+    bar = tqdm(total=len(jobs), desc="runs", unit="run", disable=None)
+
+    def tick(kind: str) -> None:
+        counts[kind] += 1
+        bar.set_postfix(counts, refresh=False)
+        bar.update(1)
+
+    try:
+        outcomes = sw.run_jobs(jobs, args.workers, args.scheduler, tick)
+    finally:
+        bar.close()
+    table = sw.runs_table(spec, points, jobs, outcomes)
+    indices = sw.sensitivity(spec, points, table)
+    write_sweep_report(table, indices, out, sw.manifest(spec, base, len(jobs), counts))
+    print(
+        f"{len(jobs)} runs ({counts['done']} computed, {counts['cached']} from the store, "
+        f"{counts['failed']} failed) -> {out}"
+    )
+    return 1 if counts["failed"] else 0
