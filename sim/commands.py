@@ -167,6 +167,7 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--scale", type=float, default=None, help="customers per agent")
     p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     p.add_argument(
         "--out",
         type=Path,
@@ -202,6 +203,7 @@ def compare(args: argparse.Namespace) -> int:
         on_done=lambda r: print(
             f"  {r.scenario.name} seed {r.seed} ({r.wall_seconds:.1f} s)", file=sys.stderr
         ),
+        scheduler=args.scheduler,
     )
     by_name = {n: [r for r in results if r.scenario.name == n] for n in names}
     cmp = Comparison(names, list(range(args.reps)), by_name)

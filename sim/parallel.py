@@ -38,8 +38,12 @@ def map_jobs(
     jobs: list[T],
     workers: int,
     on_done: Callable[[Result], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[Result]:
-    """Apply `func` to every job, in order, on `workers` processes (1: in this process)."""
+    """Apply `func` to every job, in order: in this process (workers 1), on local worker
+    processes, or on an existing Dask cluster (`scheduler`)."""
+    if scheduler:
+        return _on_dask(func, jobs, scheduler, on_done)
     if workers <= 1 or len(jobs) <= 1:
         results = []
         for job in jobs:
@@ -55,3 +59,29 @@ def map_jobs(
             if on_done:
                 on_done(out[-1])
         return out
+
+
+def _on_dask(
+    func: Callable[[T], Result],
+    jobs: list[T],
+    scheduler: str,
+    on_done: Callable[[Result], None] | None,
+) -> list[Result]:
+    from dask.distributed import Client
+
+    from .errors import UsageError
+
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    try:
+        futures = client.map(func, jobs, pure=False, retries=3)
+        out = []
+        for future in futures:
+            out.append(future.result())
+            if on_done:
+                on_done(out[-1])
+        return out
+    finally:
+        client.close()

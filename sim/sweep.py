@@ -107,8 +107,11 @@ def execute(job: dict[str, Any]) -> dict[str, float]:
         keep = result.daily[result.daily["date"].isin(pd.to_datetime(job["dates"]))].copy()
         keep.insert(0, "run", job["key"])
         tmp = store / f".{job['key']}.{os.getpid()}.tmp"
-        keep.to_parquet(tmp, index=False)
-        os.replace(tmp, path)  # all or nothing, even under kill -9
+        try:
+            keep.to_parquet(tmp, index=False)
+            os.replace(tmp, path)  # all or nothing; under kill -9 only a hidden .tmp remains
+        finally:
+            tmp.unlink(missing_ok=True)
     table = pd.read_parquet(path)
     out = {}
     for name, o in job["outcomes"].items():

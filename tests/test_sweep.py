@@ -143,3 +143,25 @@ def test_real_cluster_survives_a_dead_worker(serial, tmp_path):
         for proc in procs:
             proc.kill()
             proc.wait(timeout=30)
+
+
+def test_ctrl_c_then_resume(serial, tmp_path):
+    store, out = tmp_path / "store", tmp_path / "out"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(SPEC), "--store", str(store), "--out", str(out)],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(5)  # a few runs are in the store
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err[-2000:]
+    assert not out.exists()
+    kept = len(list(store.glob("*.parquet")))
+    assert 0 < kept < 16
+    assert not list(store.glob(".*.tmp"))  # no half-written result
+    done = sweep(str(SPEC), "--store", str(store), "--out", str(out))
+    assert f"({16 - kept} computed, {kept} from the store" in done.stdout
+    pd.testing.assert_frame_equal(outcomes(serial), outcomes(out))
