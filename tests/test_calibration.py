@@ -118,3 +118,17 @@ def test_check_command_passes_the_shipped_baseline(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "10/10 targets pass" in done.stdout
     assert (tmp_path / "check" / "fit.csv").exists()
+
+
+def test_shipped_specs_name_real_parameters():
+    from sim.calibrate import check_paths, load_spec
+    from sim.sweep import load_sweep
+    from sim.yamlio import load_tree
+
+    tree, _ = load_tree(ROOT / "scenarios" / "baseline.yaml")
+    spec = load_spec(ROOT / "scenarios" / "calibration" / "baseline-spec.yaml")
+    check_paths(tree, spec, "baseline")
+    sweep_spec, base = load_sweep(ROOT / "scenarios" / "sweeps" / "baseline-morris.yaml")
+    assert base == (ROOT / "scenarios" / "baseline.yaml").resolve()
+    assert set(sweep_spec.parameters) <= set(spec.parameters) | {
+        "apps.rongexing.adoption.never_active_share"}
