@@ -18,7 +18,12 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
     p.add_argument("--seeds", type=int, default=10, help="replications (seeds 0..N-1)")
     p.add_argument("--scale", type=float, default=None, help="customers per agent")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: all cores)",
+    )
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default: reports/<scenario>-check)"
     )
@@ -113,12 +118,27 @@ def calibrate(args: argparse.Namespace) -> int:
     )
     best = search(args.scenario, targets, spec, out, workers=max(1, args.workers))
     fitted = write_fitted(args.scenario, scenario.name, best, spec, out)
+    _write_fit_of(fitted, targets, spec, out)
     print(f"best values written to {fitted}")
     for path, value in best.items():
         bounds = spec.parameters[path]
         print(f"  {path} = {value:.6g}  (bounds {bounds.low:g}..{bounds.high:g})")
     print(f"check the fit: appsim check {fitted} --targets {args.targets}")
     return 0
+
+
+def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> None:
+    """The fit table of the fitted scenario, at the search's scale and seeds."""
+    from .parallel import run_many
+    from .scenario import load_scenario
+    from .targets import fit_table
+
+    results = run_many(load_scenario(fitted), range(spec.seeds), spec.scale)
+    table = fit_table(results, targets)
+    table.to_csv(out / "fit.csv", index=False)
+    shown = markdown_table(format_fit(table))
+    (out / "fit.md").write_text(shown + "\n")
+    print(shown)
 
 
 def write_fitted(
@@ -166,7 +186,12 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
         help="metric:app the ranking uses (default mau:suite_sum)",
     )
     p.add_argument("--scale", type=float, default=None, help="customers per agent")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: all cores)",
+    )
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     p.add_argument(
         "--out",

@@ -131,4 +131,5 @@ def test_shipped_specs_name_real_parameters():
     sweep_spec, base = load_sweep(ROOT / "scenarios" / "sweeps" / "baseline-morris.yaml")
     assert base == (ROOT / "scenarios" / "baseline.yaml").resolve()
     assert set(sweep_spec.parameters) <= set(spec.parameters) | {
-        "apps.rongexing.adoption.never_active_share"}
+        "apps.rongexing.adoption.never_active_share"
+    }
