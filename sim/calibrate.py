@@ -4,13 +4,13 @@ A spec names the parameters by their key path in the scenario (`apps.elife.adopt
 with bounds. Optuna's TPE sampler proposes values; each trial runs the scenario at a coarse
 scale over the same few seeds (common random numbers make trials comparable) and scores the
 scale-free `targets.loss`. The study lives in a SQLite file, so an interrupted calibration
-resumes where it stopped; trials run on several worker processes sharing that file.
+resumes where it stopped; trials are asked in batches whose runs go to local worker processes
+or a Dask cluster, like `compare` and `sweep`.
 """
 
 from __future__ import annotations
 
 import copy
-import multiprocessing as mp
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,8 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from .errors import ScenarioError
-from .result import Result, run
 from .scenario import _problem, scenario_from_dict
-from .schema import Model, Scenario
+from .schema import Model
 from .targets import TargetSet, loss
 from .yamlio import load_tree
 
@@ -69,53 +68,6 @@ def check_paths(tree: dict[str, Any], spec: CalibrationSpec, label: str) -> None
         raise ScenarioError(exc.problems) from None
 
 
-def evaluate(
-    scenario: Scenario, targets: TargetSet, seeds: int, scale: float
-) -> tuple[float, list[Result]]:
-    results = [run(scenario, seed=s, scale=scale) for s in range(seeds)]
-    return loss(results, targets), results
-
-
-def _objective(tree: dict[str, Any], spec: CalibrationSpec, targets: TargetSet):
-    def objective(trial: Any) -> float:
-        values = {
-            path: trial.suggest_float(path, p.low, p.high, log=p.log)
-            for path, p in spec.parameters.items()
-        }
-        scenario = scenario_from_dict(with_values(tree, values))
-        value, _ = evaluate(scenario, targets, spec.seeds, spec.scale)
-        return value
-
-    return objective
-
-
-def _worker(
-    storage: str,
-    name: str,
-    tree: dict[str, Any],
-    spec: CalibrationSpec,
-    targets: TargetSet,
-    n_trials: int,
-    worker: int,
-) -> None:
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=1000 + worker + len(_study(storage, name).trials))
-    study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
-
-    def report(study: Any, trial: Any) -> None:
-        done = len(study.trials)
-        print(
-            f"  trial {trial.number:4d} loss {trial.value:.4f}  best {study.best_value:.4f}"
-            f"  ({done} in study)",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    study.optimize(_objective(tree, spec, targets), n_trials=n_trials, callbacks=[report])
-
-
 def _current_values(tree: dict[str, Any], spec: CalibrationSpec) -> dict[str, float]:
     """The scenario's own values of the free parameters, clipped into their bounds."""
     out = {}
@@ -137,32 +89,64 @@ def _study(storage: str, name: str) -> Any:
 
 
 def calibrate(
-    scenario_path: Path, targets: TargetSet, spec: CalibrationSpec, out_dir: Path, workers: int = 2
+    scenario_path: Path,
+    targets: TargetSet,
+    spec: CalibrationSpec,
+    out_dir: Path,
+    workers: int = 2,
+    scheduler: str | None = None,
 ) -> dict[str, float]:
-    """Run (or resume) the study in `out_dir/study.db`; return the best parameter values."""
+    """Run (or resume) the study in `out_dir/study.db`; return the best parameter values.
+
+    Trials are asked in batches of `workers`; each batch's runs (trials x seeds) go to the
+    same backends as `compare` and `sweep`: local processes or a Dask cluster."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     tree, _ = load_tree(scenario_path)
     check_paths(tree, spec, str(scenario_path))
     out_dir.mkdir(parents=True, exist_ok=True)
-    storage = f"sqlite:///{out_dir / 'study.db'}"
-    name = f"calibrate-{scenario_path.stem}"
-    study = _study(storage, name)
+    study = _study(f"sqlite:///{out_dir / 'study.db'}", f"calibrate-{scenario_path.stem}")
     if not study.trials:  # the first trial evaluates the scenario as written
         study.enqueue_trial(_current_values(tree, spec), skip_if_exists=True)
-    remaining = max(0, spec.trials - len([t for t in study.trials if t.state.is_finished()]))
-    shares = [remaining // workers + (1 if i < remaining % workers else 0) for i in range(workers)]
-    ctx = mp.get_context("fork")
-    procs = [
-        ctx.Process(target=_worker, args=(storage, name, tree, spec, targets, n, i))
-        for i, n in enumerate(shares)
-        if n
-    ]
-    for proc in procs:
-        proc.start()
-    try:
-        for proc in procs:
-            proc.join()
-    except KeyboardInterrupt:
-        for proc in procs:
-            proc.terminate()
-        raise
-    return dict(_study(storage, name).best_params)
+    while (done := _finished(study)) < spec.trials:
+        batch = [study.ask() for _ in range(min(workers, spec.trials - done))]
+        for trial, value in zip(
+            batch, _score(batch, tree, spec, targets, workers, scheduler), strict=True
+        ):
+            study.tell(trial, value)
+            print(
+                f"  trial {trial.number:4d} loss {value:.4f}  best {study.best_value:.4f}"
+                f"  ({_finished(study)}/{spec.trials})",
+                file=sys.stderr,
+                flush=True,
+            )
+    return dict(study.best_params)
+
+
+def _finished(study: Any) -> int:
+    return sum(t.state.is_finished() for t in study.trials)
+
+
+def _score(
+    batch: list[Any],
+    tree: dict[str, Any],
+    spec: CalibrationSpec,
+    targets: TargetSet,
+    workers: int,
+    scheduler: str | None,
+) -> list[float]:
+    """The loss of each trial of a batch, its runs spread over the backend."""
+    from .parallel import _one, map_jobs
+
+    scenarios = []
+    for trial in batch:
+        values = {
+            path: trial.suggest_float(path, p.low, p.high, log=p.log)
+            for path, p in spec.parameters.items()
+        }
+        scenarios.append(scenario_from_dict(with_values(tree, values)))
+    jobs = [(sc, seed, spec.scale) for sc in scenarios for seed in range(spec.seeds)]
+    results = map_jobs(_one, jobs, workers, scheduler=scheduler)
+    per_trial = [results[i * spec.seeds : (i + 1) * spec.seeds] for i in range(len(batch))]
+    return [loss(runs, targets) for runs in per_trial]

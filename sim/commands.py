@@ -90,6 +90,7 @@ def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
         default=os.cpu_count() or 1,
         help="worker processes (default: all cores)",
     )
+    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     p.add_argument(
         "--out",
         type=Path,
@@ -116,7 +117,9 @@ def calibrate(args: argparse.Namespace) -> int:
         f"x {spec.seeds} seeds at 1:{spec.scale:g}, study in {out / 'study.db'}",
         file=sys.stderr,
     )
-    best = search(args.scenario, targets, spec, out, workers=max(1, args.workers))
+    best = search(
+        args.scenario, targets, spec, out, workers=max(1, args.workers), scheduler=args.scheduler
+    )
     fitted = write_fitted(args.scenario, scenario.name, best, spec, out)
     _write_fit_of(fitted, targets, spec, out)
     print(f"best values written to {fitted}")
