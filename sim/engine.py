@@ -181,6 +181,7 @@ class Engine:
         users = np.concatenate([engaged, lapsed])
         was_engaged = np.concatenate([np.ones(len(engaged), bool), np.zeros(len(lapsed), bool)])
         self.rec.deregistered(app, users)
+        self.rec.forget_activity(app)
         rng = self.streams.get("migration", name)
         targets = list(migrate_to)
         choice = np.searchsorted(

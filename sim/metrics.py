@@ -73,6 +73,20 @@ class Recorder:
             self.suite_registered -= int(np.count_nonzero(after == 0))
             self.suite_apps_of[ids] = after
 
+    def forget_activity(self, app: AppState) -> None:
+        """A delisted app has no active users from its delisting day on: its trailing
+        windows restart at zero, and the suite's count only customers active in the suite
+        apps still listed (rebuilt from their last-active days, once per delisting)."""
+        self.hist[app.index] = 0
+        listed = [a for a in self.apps if a.suite and a.live and a is not app]
+        if not app.suite:
+            return
+        last = np.full(len(self.suite_last), NO_DAY, np.int16)
+        for other in listed:
+            np.maximum(last, other.last_active, out=last)
+        self.suite_last[:] = last
+        self.hist[-1] = np.bincount(last + PAST, minlength=self.hist.shape[1])
+
     # -- activity ----------------------------------------------------------------------
     def active(self, app: AppState, ids: np.ndarray, day: int) -> None:
         """Agents of `app` active on `day` (distinct)."""

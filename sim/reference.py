@@ -250,7 +250,7 @@ class ReferenceEngine:
         suite_active: set[int] = set()
         for app in self.apps:
             registered = [a for a, s in app.state.items() if s in (ENGAGED, LAPSED)]
-            active = [a for a, d in app.last_active.items() if d in window]
+            active = [] if app.delisted else [a for a, d in app.last_active.items() if d in window]
             self.rows.append(
                 {
                     "date": date,
