@@ -1,16 +1,33 @@
 """appsim: a discrete-event simulation of a bank's mobile app suite.
 
-import sim
-scenario = sim.load_scenario("scenarios/baseline.yaml")
-result = sim.run(scenario, seed=1, scale=1000)
-result.daily          # tidy DataFrame: date, app, registered, dau, mau, ...
-result.plot()
+    import sim
+    scenario = sim.load_scenario("scenarios/baseline.yaml")
+    result = sim.run(scenario, seed=1, scale=1000)
+    result.daily          # tidy DataFrame: date, app, registered, dau, mau, ...
+    result.plot()
+
+The public names are imported on first use, so that `python -m sim` starts (and answers
+Ctrl-C) before numpy and pandas are loaded.
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
-
-from .errors import ScenarioError, UsageError
-from .result import Result, run
-from .scenario import load_scenario
-
 __all__ = ["Result", "ScenarioError", "UsageError", "__version__", "load_scenario", "run"]
+
+_WHERE = {
+    "Result": "result",
+    "run": "result",
+    "load_scenario": "scenario",
+    "ScenarioError": "errors",
+    "UsageError": "errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,5 +1,12 @@
 """`python -m sim` is the `appsim` command."""
 
-from .cli import main
+import sys
 
-raise SystemExit(main())
+try:
+    from .cli import main
+
+    code = main()
+except KeyboardInterrupt:  # Ctrl-C while still loading: nothing was written
+    print("interrupted; nothing was written", file=sys.stderr)
+    code = 130
+raise SystemExit(code)
