@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +27,32 @@ TITLES = {
 
 
 def app_label(result: Result, app_id: str) -> str:
-    """An app's display name, or its id."""
-    return result.scenario.apps[app_id].name or app_id
+    """An app's display name, or its id where the name has characters no installed font can
+    draw (e.g. Chinese names on a machine without a CJK font)."""
+    name = result.scenario.apps[app_id].name
+    if not name:
+        return app_id
+    return name if name.isascii() or _cjk_font() else app_id
+
+
+@functools.cache
+def _cjk_font() -> bool:
+    """Add an installed CJK font to matplotlib's fallbacks, if there is one."""
+    from matplotlib import font_manager
+
+    wanted = (
+        "Noto Sans CJK",
+        "Noto Sans SC",
+        "WenQuanYi",
+        "Droid Sans Fallback",
+        "Source Han Sans",
+        "AR PL",
+    )
+    names = sorted({f.name for f in font_manager.fontManager.ttflist})
+    found = [n for n in names if n.startswith(wanted)]
+    if found:
+        plt.rcParams["font.sans-serif"] = [*plt.rcParams["font.sans-serif"], found[0]]
+    return bool(found)
 
 
 def growth_figure(

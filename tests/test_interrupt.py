@@ -15,6 +15,11 @@ from .conftest import ROOT
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
 
 
+def default_sigint() -> None:
+    """Children of a background shell start with Ctrl-C ignored; a user's terminal does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_after(args: list[str], seconds: float) -> subprocess.CompletedProcess[str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", *args],
@@ -22,6 +27,7 @@ def interrupt_after(args: list[str], seconds: float) -> subprocess.CompletedProc
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
     )
     time.sleep(seconds)  # let it get well into the simulation, not to time anything
     proc.send_signal(signal.SIGINT)

@@ -19,6 +19,11 @@ SPEC = HERE / "scenarios" / "sweep-tiny.yaml"
 DASK = Path(sys.executable).parent / "dask"
 
 
+def default_sigint() -> None:
+    """Children of a background shell start with Ctrl-C ignored; a user's terminal does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def sweep(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sim", "sweep", *args],
@@ -132,6 +137,7 @@ def test_real_cluster_survives_a_dead_worker(serial, tmp_path):
             text=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,
         )
         time.sleep(4)  # some runs are under way: now one worker dies
         assert run.poll() is None, "the sweep ended before a worker could be killed"
@@ -153,6 +159,7 @@ def test_ctrl_c_then_resume(serial, tmp_path):
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
     )
     time.sleep(5)  # a few runs are in the store
     run.send_signal(signal.SIGINT)
