@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +69,7 @@ def mau_table(result: Result) -> pd.DataFrame:
     table = rows.pivot(index="date", columns="app", values="mau") / 1e6
     columns = [*result.scenario.apps, "suite_sum", "suite"]
     table = table[columns].round(1).reset_index()
+    table.columns.name = None  # the pivot's leftover axis name would add a header cell
     table["date"] = table["date"].dt.date.astype(str)
     return table
 
@@ -119,6 +121,6 @@ def report_html(result: Result, figures: list[Path]) -> str:
         "<h2>Figures</h2>",
         *(html_image(path, path.stem.replace("_", " ")) for path in figures),
         "<h2>Manifest</h2>",
-        f"<pre>{html.escape(str(result.manifest()))}</pre>",
+        f"<pre>{html.escape(json.dumps(result.manifest(), indent=2, default=str))}</pre>",
     ]
     return html_page(f"appsim: {sc.name}", "\n".join(parts))
