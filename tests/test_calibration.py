@@ -128,6 +128,16 @@ def test_shipped_specs_name_real_parameters():
     tree, _ = load_tree(ROOT / "scenarios" / "baseline.yaml")
     spec = load_spec(ROOT / "scenarios" / "calibration" / "baseline-spec.yaml")
     check_paths(tree, spec, "baseline")
+    from sim.calibrate import _current_values
+
+    # the first trial is the baseline as written: every free parameter inside its bounds
+    current = _current_values(tree, spec)
+    assert set(current) == set(spec.parameters)
+    for path, bounds in spec.parameters.items():
+        node = tree
+        for key in path.split("."):
+            node = node[key]
+        assert bounds.low <= node <= bounds.high, path
     sweep_spec, base = load_sweep(ROOT / "scenarios" / "sweeps" / "baseline-morris.yaml")
     assert base == (ROOT / "scenarios" / "baseline.yaml").resolve()
     assert set(sweep_spec.parameters) <= set(spec.parameters) | {
