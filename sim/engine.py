@@ -113,10 +113,14 @@ class Engine:
     def _activity(self, app: AppState, day: int) -> np.ndarray:
         rng = self.streams.daily(day, "activity", app.id)
         multipliers = app.modifiers.current("activity", day)
-        parts = [tr.daily_activity(app, seg, rng, float(multipliers[seg])) for seg in app.segments]
-        active = np.concatenate(parts)
-        self.rec.active(app, active, day)
-        return active
+        parts = [tr.EMPTY]
+        for seg in app.segments:
+            members = app.engaged[seg]
+            if len(members):
+                draws = tr.activity_draws(rng, len(members))
+                ids, thresholds = members.members(), members.values()
+                parts.append(self.rec.activity(app, ids, thresholds, draws, multipliers[seg], day))
+        return np.concatenate(parts)
 
     def _referrals(self, app: AppState, day: int) -> None:
         spec = self.scenario.apps[app.id]

@@ -14,8 +14,10 @@ import pandas as pd
 
 from .apps import ENGAGED, LAPSED, NO_DAY, AppState
 from .calendar import Calendar
+from .kernels import PAST, ActivityBooks, activity_step
 
-PAST = -NO_DAY  # bins before day 0: pre-horizon history, and bin 0 for "never active"
+EMPTY_IDS = np.empty(0, np.int32)
+NOTHING_U16, NOTHING_I16, NOTHING_I64 = (np.empty(0, t) for t in (np.uint16, np.int16, np.int64))
 STOCKS = ("registered", "engaged", "lapsed")
 FLOWS = (
     "new_registered",
@@ -47,7 +49,7 @@ class Recorder:
         self.suite_apps_of = np.zeros(n_agents, np.uint8)
         self.suite_registered = 0
         self.month_mask = np.zeros(n_agents, np.uint16) if n_apps <= MAX_OVERLAP_APPS else None
-        self.month_touched: list[np.ndarray] = []  # agents active this month (with repeats)
+        self.month_touched: list[np.ndarray] = []  # agents with a bit in month_mask (distinct)
 
     # -- flows -------------------------------------------------------------------------
     def count(self, flow: str, app: AppState, day: int, n: int) -> None:
@@ -88,34 +90,43 @@ class Recorder:
         self.hist[-1] = np.bincount(last + PAST, minlength=self.hist.shape[1])
 
     # -- activity ----------------------------------------------------------------------
-    def active(self, app: AppState, ids: np.ndarray, day: int) -> None:
-        """Agents of `app` active on `day` (distinct)."""
-        self.daily["dau"][day, app.index] += len(ids)
-        old = app.last_active[ids]
-        first = self._touch(app.index, app.last_active, ids, old, day)
-        month = self.cal.month_of_day[day]
-        regs = app.reg_month[first]
-        self.cohort_active[app.index, month] += np.bincount(regs, minlength=self.cal.n_months + 1)
-        if self.month_mask is not None:
-            self.month_mask[first] |= np.uint16(1 << app.index)
-            self.month_touched.append(first)
-        if app.suite:
-            old = self.suite_last[ids]
-            fresh = old != day
-            self.suite["dau"][day] += int(np.count_nonzero(fresh))
-            self._touch(len(self.apps), self.suite_last, ids[fresh], old[fresh], day)
-
-    def _touch(
-        self, row: int, last: np.ndarray, ids: np.ndarray, old: np.ndarray, day: int
+    def activity(
+        self,
+        app: AppState,
+        ids: np.ndarray,
+        thresholds: np.ndarray,
+        draws: np.ndarray,
+        multiplier: float,
+        day: int,
     ) -> np.ndarray:
-        """Move ids' last-active day from `old` to `day` in histogram `row`; return the ids
-        active for the first time this month. Never-active agents sit in bin 0 (NO_DAY)."""
-        self.hist[row] -= np.bincount(old + PAST, minlength=self.hist.shape[1])
-        self.hist[row, day + PAST] += len(ids)
-        last[ids] = day
-        first = ids[old < self.cal.month_start(day)]
-        self.month_active[self.cal.month_of_day[day], row] += len(first)
-        return first
+        """Engaged members `ids` draw today's activity (see `kernels.activity_step`); the
+        active ones are recorded and returned."""
+        month = int(self.cal.month_of_day[day])
+        active, unmasked, counts = activity_step(
+            ids, thresholds, draws, float(multiplier), day, self.cal.month_start(day),
+            self._books(app, month),
+        )  # fmt: skip
+        self.daily["dau"][day, app.index] += counts.active
+        if len(unmasked):
+            self.month_touched.append(unmasked)
+        self.month_active[month, app.index] += counts.first
+        if app.suite:
+            self.suite["dau"][day] += counts.suite_fresh
+            self.month_active[month, -1] += counts.suite_first
+        return active
+
+    def _books(self, app: AppState, month: int) -> ActivityBooks:
+        suite = app.suite
+        return ActivityBooks(
+            last=app.last_active,
+            reg_month=app.reg_month,
+            hist=self.hist[app.index],
+            cohort=self.cohort_active[app.index, month],
+            month_mask=self.month_mask if self.month_mask is not None else NOTHING_U16,
+            bit=1 << app.index,
+            suite_last=self.suite_last if suite else NOTHING_I16,
+            suite_hist=self.hist[-1] if suite else NOTHING_I64,
+        )
 
     def seed_history(self, app: AppState, ids: np.ndarray, days_ago: np.ndarray) -> None:
         """Pre-horizon last-active days of an installed base (days_ago >= 1, < PAST)."""
@@ -147,7 +158,7 @@ class Recorder:
     def _close_month(self, day: int) -> None:
         month = self.cal.month_of_day[day]
         if self.month_mask is not None:
-            touched = np.unique(np.concatenate([np.empty(0, np.int32), *self.month_touched]))
+            touched = np.concatenate([EMPTY_IDS, *self.month_touched])
             self.overlap[month] = _overlap(self.month_mask[touched], len(self.apps))
             self.month_mask[touched] = 0
             self.month_touched.clear()

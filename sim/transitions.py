@@ -123,22 +123,10 @@ def bass_adoptions(
             yield seg, app.pool[seg].take(rng, int(k))
 
 
-def daily_activity(
-    app: AppState, seg: int, rng: np.random.Generator, multiplier: float
-) -> np.ndarray:
-    """Engaged users of a segment active today: one 16-bit uniform draw against each user's
-    threshold (raw generator bits: the cheapest uniform numpy can make)."""
-    members = app.engaged[seg]
-    n = len(members)
-    if n == 0:
-        return EMPTY
-    draws = rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
-    if multiplier == 1.0:
-        return members.members()[draws < members.values()]
-    if multiplier <= 0.0:
-        return EMPTY
-    scaled = draws.astype(np.float32) * np.float32(1.0 / multiplier)
-    return members.members()[scaled < members.values()]
+def activity_draws(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n uniform 16-bit draws, one per engaged user, compared with their activity thresholds
+    (`kernels.activity_step`): raw generator bits, the cheapest uniforms numpy can make."""
+    return rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
 
 
 def pick_from_pool(
