@@ -8,11 +8,12 @@ An agent is in exactly one state per app:
     LAPSED   registered but dormant (may reactivate)
     GONE     was registered when the app was delisted
 
-POOL, ENGAGED and LAPSED members are also kept per segment in `IndexedSet`s (the engaged
-with their activity threshold alongside), so the engine touches only the agents a mechanism
-concerns, and a segment's multipliers are plain scalars. Strategy levers change the app through
-`Modifiers`: persistent multipliers per segment (editions, merges, campaigns) and release
-boosts that decay with a half-life.
+POOL and LAPSED members are also kept per segment in `IndexedSet`s, so the engine touches only
+the agents a mechanism concerns and draws uniformly within a segment. ENGAGED members are one
+set per app, with their activity threshold, last active day, registration month and segment as
+columns: the daily activity step then reads contiguous arrays (`kernels.activity_step`).
+Strategy levers change the app through `Modifiers`: persistent multipliers per segment
+(editions, merges, campaigns) and release boosts that decay with a half-life.
 """
 
 from __future__ import annotations
@@ -22,13 +23,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .calendar import NEVER, DayBuckets
+from .kernels import NO_DAY, Members
 from .params import SegmentParams
 from .sets import ABSENT, IndexedSet
 
 OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4
 LAST_DAY = np.iinfo(np.int16).max
-NO_DAY = -64  # last_active of an agent never active (bin 0 of the activity histograms)
 KINDS = ("activity", "acquisition", "reactivation", "ceiling")
+ENGAGED_COLUMNS: dict[str, type] = {
+    "threshold": np.uint16,
+    "last": np.int16,
+    "reg": np.int16,
+    "segment": np.uint8,
+}
 
 
 @dataclass
@@ -89,11 +96,12 @@ class AppState:
         self.state = np.zeros(n_agents, dtype=np.uint8)
         self.slot = np.full(n_agents, ABSENT, dtype=np.int32)
         self.propensity = np.zeros(n_agents, dtype=np.float32)
+        # last active day; for engaged agents it is kept in the engaged set (`sync_last_active`)
         self.last_active = np.full(n_agents, NO_DAY, dtype=np.int16)
         self.reg_month = np.zeros(n_agents, dtype=np.int16)  # 0: before the horizon
         self.lapse_due = np.full(n_agents, -1, dtype=np.int16)
         self.pool = {s: IndexedSet(self.slot) for s in params}
-        self.engaged = {s: IndexedSet(self.slot, with_payload=True) for s in params}
+        self.engaged = IndexedSet(self.slot, columns=ENGAGED_COLUMNS)
         self.lapsed = {s: IndexedSet(self.slot) for s in params}
         self.lapse_calendar = DayBuckets(n_days)
         self.newly_engaged: list[np.ndarray] = []  # lapse days drawn for these at day end
@@ -112,7 +120,7 @@ class AppState:
         return list(self.params)
 
     def n_engaged(self) -> int:
-        return sum(len(s) for s in self.engaged.values())
+        return len(self.engaged)
 
     def n_lapsed(self) -> int:
         return sum(len(s) for s in self.lapsed.values())
@@ -121,8 +129,19 @@ class AppState:
         return self.n_engaged() + self.n_lapsed()
 
     def registered_members(self) -> np.ndarray:
-        parts = [s.members() for s in (*self.engaged.values(), *self.lapsed.values())]
+        parts = [s.members() for s in (self.engaged, *self.lapsed.values())]
         return np.concatenate(parts)
+
+    def sync_last_active(self) -> None:
+        """Copy the engaged users' last active days into `last_active`."""
+        self.last_active[self.engaged.members()] = self.engaged.column("last")
+
+    def activity_members(self) -> Members:
+        """The engaged users' columns, for the day's activity step."""
+        col = self.engaged.column
+        return Members(
+            self.engaged.members(), col("threshold"), col("last"), col("reg"), col("segment")
+        )
 
     def schedule_lapses(self, day: int, segment_of: np.ndarray, rng: np.random.Generator) -> None:
         """Draw the lapse day of everyone engaged today (geometric waiting times, hazard

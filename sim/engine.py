@@ -113,14 +113,8 @@ class Engine:
     def _activity(self, app: AppState, day: int) -> np.ndarray:
         rng = self.streams.daily(day, "activity", app.id)
         multipliers = app.modifiers.current("activity", day)
-        parts = [tr.EMPTY]
-        for seg in app.segments:
-            members = app.engaged[seg]
-            if len(members):
-                draws = tr.activity_draws(rng, len(members))
-                ids, thresholds = members.members(), members.values()
-                parts.append(self.rec.activity(app, ids, thresholds, draws, multipliers[seg], day))
-        return np.concatenate(parts)
+        draws = tr.activity_draws(rng, app.n_engaged())
+        return self.rec.activity(app, draws, multipliers, day)
 
     def _referrals(self, app: AppState, day: int) -> None:
         spec = self.scenario.apps[app.id]
@@ -149,9 +143,9 @@ class Engine:
         if len(ids) == 0:
             return
         rng = self.streams.daily(day, "registration", via, app.id, str(seg))
-        tr.register(app, seg, ids, day, rng, dormant_share)
         month = int(self.cal.month_of_day[day])
         app.reg_month[ids] = month + 1
+        tr.register(app, seg, ids, day, rng, dormant_share)
         self.rec.registered(app, ids, day, month)
 
     def launch(self, app: AppState, day: int) -> None:
@@ -211,12 +205,13 @@ class Engine:
         state = dst.state[ids]
         can = (state == POOL) | (state == ENGAGED) | (state == LAPSED)
         new = state == POOL
+        month = int(self.cal.month_of_day[day])
         for seg, group in tr.pick_from_pool(dst, ids[new], self.pop.segment).items():
             dst.propensity[group] = src.propensity[group]
+            dst.reg_month[group] = month + 1
             tr.enroll(dst, seg, group, was_engaged[new][np.isin(ids[new], group)])
-            self.rec.registered(dst, group, day, int(self.cal.month_of_day[day]))
+            self.rec.registered(dst, group, day, month)
             self.rec.count("new_migrated_in", dst, day, len(group))
-            dst.reg_month[group] = self.cal.month_of_day[day] + 1
         wake = ids[(state == LAPSED) & was_engaged]
         for seg, group in tr.split_by_segment(wake, self.pop.segment, dst.segments):
             dst.lapsed[seg].remove(group)

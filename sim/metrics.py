@@ -85,27 +85,23 @@ class Recorder:
             return
         last = np.full(len(self.suite_last), NO_DAY, np.int16)
         for other in listed:
+            other.sync_last_active()
             np.maximum(last, other.last_active, out=last)
         self.suite_last[:] = last
         self.hist[-1] = np.bincount(last + PAST, minlength=self.hist.shape[1])
 
     # -- activity ----------------------------------------------------------------------
     def activity(
-        self,
-        app: AppState,
-        ids: np.ndarray,
-        thresholds: np.ndarray,
-        draws: np.ndarray,
-        multiplier: float,
-        day: int,
+        self, app: AppState, draws: np.ndarray, multipliers: np.ndarray, day: int
     ) -> np.ndarray:
-        """Engaged members `ids` draw today's activity (see `kernels.activity_step`); the
+        """The app's engaged users draw today's activity (`kernels.activity_step`); the
         active ones are recorded and returned."""
         month = int(self.cal.month_of_day[day])
+        members = app.activity_members()
+        start = self.cal.month_start(day)
         active, unmasked, counts = activity_step(
-            ids, thresholds, draws, float(multiplier), day, self.cal.month_start(day),
-            self._books(app, month),
-        )  # fmt: skip
+            members, draws, multipliers, day, start, self._books(app, month)
+        )
         self.daily["dau"][day, app.index] += counts.active
         if len(unmasked):
             self.month_touched.append(unmasked)
@@ -118,8 +114,6 @@ class Recorder:
     def _books(self, app: AppState, month: int) -> ActivityBooks:
         suite = app.suite
         return ActivityBooks(
-            last=app.last_active,
-            reg_month=app.reg_month,
             hist=self.hist[app.index],
             cohort=self.cohort_active[app.index, month],
             month_mask=self.month_mask if self.month_mask is not None else NOTHING_U16,
@@ -132,6 +126,7 @@ class Recorder:
         """Pre-horizon last-active days of an installed base (days_ago >= 1, < PAST)."""
         last = (-days_ago).astype(np.int16)
         self._move(app.index, app.last_active, ids, last)
+        app.engaged.put("last", ids, last)
         if app.suite:
             newer = last > self.suite_last[ids]
             self._move(len(self.apps), self.suite_last, ids[newer], last[newer])

@@ -2,9 +2,9 @@
 
 Members sit in a dense array; a `slot` array (shared by every set of one app, since an agent is
 in at most one of them) remembers each member's position. Removing k members moves at most k
-others from the tail into the holes, all in vectorised steps. An optional uint16 payload
-(the engaged users' activity threshold, propensity x 2^16) travels with each member, so daily
-activity reads one contiguous array.
+others from the tail into the holes, all in vectorised steps. Optional named columns travel with
+each member (the engaged users' activity threshold, last active day, registration month and
+segment), so the daily activity step reads and writes contiguous arrays, not scattered ones.
 """
 
 from __future__ import annotations
@@ -18,10 +18,14 @@ SMALL = 8  # removals of up to this many ids go one by one
 class IndexedSet:
     """Agent ids in a dense array, positions kept in a shared `slot` array."""
 
-    def __init__(self, slot: np.ndarray, with_payload: bool = False, capacity: int = 64):
+    def __init__(
+        self, slot: np.ndarray, columns: dict[str, type] | None = None, capacity: int = 64
+    ):
         self.slot = slot
         self.ids = np.empty(capacity, dtype=np.int32)
-        self.payload = np.empty(capacity, dtype=np.uint16) if with_payload else None
+        self.cols: dict[str, np.ndarray] = {
+            name: np.empty(capacity, dtype) for name, dtype in (columns or {}).items()
+        }
         self.n = 0
 
     def __len__(self) -> int:
@@ -31,21 +35,27 @@ class IndexedSet:
         """A view of the current members (valid until the next change)."""
         return self.ids[: self.n]
 
-    def values(self) -> np.ndarray:
-        """A view of the members' payloads, aligned with `members()`."""
-        assert self.payload is not None
-        return self.payload[: self.n]
+    def column(self, name: str) -> np.ndarray:
+        """A view of one column, aligned with `members()` (valid until the next change)."""
+        return self.cols[name][: self.n]
 
-    def add(self, ids: np.ndarray, payload: np.ndarray | None = None) -> None:
-        """Insert ids that are in no set of this app."""
+    def get(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Column `name` of members `ids`."""
+        return self.cols[name][self.slot[ids]]
+
+    def put(self, name: str, ids: np.ndarray, values: np.ndarray | int) -> None:
+        """Set column `name` of members `ids`."""
+        self.cols[name][self.slot[ids]] = values
+
+    def add(self, ids: np.ndarray, **values: np.ndarray | int) -> None:
+        """Insert ids that are in no set of this app, with a value for every column."""
         k = len(ids)
         if k == 0:
             return
         self._reserve(self.n + k)
         self.ids[self.n : self.n + k] = ids
-        if self.payload is not None:
-            assert payload is not None
-            self.payload[self.n : self.n + k] = payload
+        for name, col in self.cols.items():
+            col[self.n : self.n + k] = values[name]
         self.slot[ids] = np.arange(self.n, self.n + k, dtype=np.int32)
         self.n += k
 
@@ -64,15 +74,15 @@ class IndexedSet:
         holes = pos[pos < new_n]
         movers = new_n + np.flatnonzero(~in_tail)
         self.ids[holes] = self.ids[movers]
-        if self.payload is not None:
-            self.payload[holes] = self.payload[movers]
+        for col in self.cols.values():
+            col[holes] = col[movers]
         self.slot[self.ids[holes]] = holes
         self.slot[ids] = ABSENT
         self.n = new_n
 
     def _remove_few(self, ids: np.ndarray) -> None:
         """Swap-remove one at a time: for a handful of ids, cheaper than the vector path."""
-        dense, slot, payload = self.ids, self.slot, self.payload
+        dense, slot, cols = self.ids, self.slot, self.cols.values()
         for agent in ids.tolist():
             pos = int(slot[agent])
             last = self.n - 1
@@ -80,8 +90,8 @@ class IndexedSet:
                 mover = int(dense[last])
                 dense[pos] = mover
                 slot[mover] = pos
-                if payload is not None:
-                    payload[pos] = payload[last]
+                for col in cols:
+                    col[pos] = col[last]
             slot[agent] = ABSENT
             self.n = last
 
@@ -110,8 +120,7 @@ class IndexedSet:
             return
         size = max(need, 2 * len(self.ids))
         self.ids = _grow(self.ids, size)
-        if self.payload is not None:
-            self.payload = _grow(self.payload, size)
+        self.cols = {name: _grow(col, size) for name, col in self.cols.items()}
 
 
 def distinct_positions(rng: np.random.Generator, n: int, k: int) -> np.ndarray:

@@ -65,7 +65,13 @@ def engage(app: AppState, seg: int, ids: np.ndarray) -> None:
     """Put registered agents (in no set of the app) into use; their lapse day is drawn at
     the end of the day (`AppState.schedule_lapses`)."""
     app.state[ids] = ENGAGED
-    app.engaged[seg].add(ids, activity_threshold(app.propensity[ids]))
+    app.engaged.add(
+        ids,
+        threshold=activity_threshold(app.propensity[ids]),
+        last=app.last_active[ids],
+        reg=app.reg_month[ids],
+        segment=seg,
+    )
     app.lapse_due[ids] = -1  # no stale calendar entry can match until the new day is drawn
     app.newly_engaged.append(ids.copy())
 
@@ -80,8 +86,9 @@ def lapse_due(app: AppState, segment_of: np.ndarray, day: int) -> int:
     ids = app.lapse_calendar.pop(day)
     ids = ids[(app.state[ids] == ENGAGED) & (app.lapse_due[ids] == day)]
     app.state[ids] = LAPSED
+    app.last_active[ids] = app.engaged.get("last", ids)
+    app.engaged.remove(ids)
     for seg, group in split_by_segment(ids, segment_of, app.segments):
-        app.engaged[seg].remove(group)
         app.lapsed[seg].add(group)
     return len(ids)
 
@@ -156,7 +163,7 @@ def split_by_segment(
 
 def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
     """Delist the app: registered users are gone, the pool empties. Returns (engaged, lapsed)."""
-    engaged = np.concatenate([s.clear() for s in app.engaged.values()] or [EMPTY])
+    engaged = app.engaged.clear()
     lapsed = np.concatenate([s.clear() for s in app.lapsed.values()] or [EMPTY])
     for pool in app.pool.values():
         app.state[pool.clear()] = OUT

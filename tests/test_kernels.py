@@ -17,62 +17,84 @@ N_AGENTS, N_DAYS, N_MONTHS = 70_000, 400, 14
 DAY, MONTH_START = 200, 190
 
 
-def _books(rng: np.random.Generator, suite: bool) -> kernels.ActivityBooks:
-    """Books with agents last active never, long ago, earlier this month and today."""
-    last = rng.choice(np.array([NO_DAY, 3, 150, 189, 190, 195, DAY], np.int16), N_AGENTS)
-    suite_last = np.maximum(last, rng.choice(np.array([NO_DAY, 192, DAY], np.int16), N_AGENTS))
-    mask = rng.choice(np.array([0, 0, 2, 5], np.uint16), N_AGENTS)
+def _world(rng: np.random.Generator, suite: bool):
+    """Members last active never, long ago, earlier this month or today, and the books."""
+    days = np.array([NO_DAY, 3, 150, 189, 190, 195, DAY], np.int16)
+    ids = rng.choice(N_AGENTS, 30_000, replace=False).astype(np.int32)
+    members = kernels.Members(
+        ids=ids,
+        threshold=rng.integers(0, 65536, len(ids)).astype(np.uint16),
+        last=rng.choice(days, len(ids)),
+        reg=rng.integers(0, N_MONTHS + 1, len(ids)).astype(np.int16),
+        segment=rng.integers(0, 3, len(ids)).astype(np.uint8),
+    )
+    suite_last = rng.choice(np.array([NO_DAY, 192, DAY], np.int16), N_AGENTS)
+    suite_last[ids] = np.maximum(suite_last[ids], members.last)
     hist = np.zeros(N_DAYS + kernels.PAST, np.int64)
-    return kernels.ActivityBooks(
-        last=last,
-        reg_month=rng.integers(0, N_MONTHS + 1, N_AGENTS).astype(np.int16),
-        hist=hist + np.bincount(last + kernels.PAST, minlength=len(hist)),
+    books = kernels.ActivityBooks(
+        hist=hist + np.bincount(members.last + kernels.PAST, minlength=len(hist)),
         cohort=np.zeros(N_MONTHS + 1, np.int64),
-        month_mask=mask,
+        month_mask=rng.choice(np.array([0, 0, 2, 5], np.uint16), N_AGENTS),
         bit=1 << 3,
         suite_last=suite_last if suite else np.empty(0, np.int16),
         suite_hist=hist + np.bincount(suite_last + kernels.PAST, minlength=len(hist))
         if suite
         else np.empty(0, np.int64),
     )
+    return members, books
 
 
-@pytest.mark.parametrize("multiplier", [1.0, 1.7, 0.35])
+@pytest.mark.parametrize("multipliers", [[1.0, 1.0, 1.0], [1.7, 1.0, 0.0], [0.35, 2.0, 1e-9]])
 @pytest.mark.parametrize("suite", [True, False])
-def test_compiled_step_equals_numpy_step(multiplier, suite):
+def test_compiled_step_equals_numpy_step(multipliers, suite):
     pytest.importorskip("numba")
     rng = np.random.default_rng(7)
-    ids = rng.choice(N_AGENTS, 30_000, replace=False).astype(np.int32)
-    thresholds = rng.integers(0, 65536, len(ids)).astype(np.uint16)
-    draws = rng.integers(0, 65536, len(ids)).astype(np.uint16)
-    inverse = np.float32(1.0 / multiplier)
-    scaled = multiplier != 1.0
-    books = _books(rng, suite)
-    twin = copy.deepcopy(books)
-    by_numpy = kernels._numpy_step(ids, thresholds, draws, scaled, inverse, DAY, MONTH_START, books)
-    compiled = kernels._compiled_step(
-        ids, thresholds, draws, scaled, inverse, DAY, MONTH_START, twin
-    )
+    members, books = _world(rng, suite)
+    twin_members, twin_books = copy.deepcopy(members), copy.deepcopy(books)
+    draws = rng.integers(0, 65536, len(members.ids)).astype(np.uint16)
+    factors = np.array(multipliers, np.float32)
+    scaled = multipliers != [1.0, 1.0, 1.0]
+    args = (draws, scaled, factors, DAY, MONTH_START)
+    by_numpy = kernels._numpy_step(members, *args, books)
+    compiled = kernels._compiled_step(twin_members, *args, twin_books)
     np.testing.assert_array_equal(by_numpy[0], compiled[0])
     np.testing.assert_array_equal(np.sort(by_numpy[1]), np.sort(compiled[1]))
     assert by_numpy[2] == compiled[2]
-    assert 0 < by_numpy[2].first < by_numpy[2].active < len(ids)
-    for name in ("last", "hist", "cohort", "month_mask", "suite_last", "suite_hist"):
-        np.testing.assert_array_equal(getattr(books, name), getattr(twin, name), err_msg=name)
+    assert 0 < by_numpy[2].first < by_numpy[2].active < len(members.ids)
+    np.testing.assert_array_equal(members.last, twin_members.last)
+    for name in ("hist", "cohort", "month_mask", "suite_last", "suite_hist"):
+        np.testing.assert_array_equal(getattr(books, name), getattr(twin_books, name), name)
+
+
+def test_segment_multipliers_scale_activity():
+    """A segment at multiplier 0 is never active; at 2, twice as often (binomial, 5 sd)."""
+    rng = np.random.default_rng(5)
+    members, books = _world(rng, suite=True)
+    members.threshold[:] = 6554  # 10%
+    draws = rng.integers(0, 65536, len(members.ids)).astype(np.uint16)
+    active, _, _ = kernels.activity_step(
+        members, draws, np.array([0.0, 1.0, 2.0]), DAY, MONTH_START, books
+    )
+    segment_of = dict(zip(members.ids.tolist(), members.segment.tolist(), strict=True))
+    counts = np.bincount([segment_of[a] for a in active.tolist()], minlength=3)
+    sizes = np.bincount(members.segment, minlength=3)
+    assert counts[0] == 0
+    for seg, p in ((1, 0.1), (2, 0.2)):
+        sd = np.sqrt(sizes[seg] * p * (1 - p))
+        assert abs(counts[seg] - sizes[seg] * p) < 5 * sd
 
 
 def test_step_keeps_histograms_consistent():
     """After a step, each histogram still counts every agent once, by its last-active day."""
     rng = np.random.default_rng(3)
-    books = _books(rng, suite=True)
-    ids = rng.choice(N_AGENTS, 20_000, replace=False).astype(np.int32)
-    thresholds = np.full(len(ids), 30_000, np.uint16)
-    draws = rng.integers(0, 65536, len(ids)).astype(np.uint16)
-    kernels.activity_step(ids, thresholds, draws, 1.0, DAY, MONTH_START, books)
-    expected = np.bincount(books.last + kernels.PAST, minlength=len(books.hist))
+    members, books = _world(rng, suite=True)
+    draws = rng.integers(0, 65536, len(members.ids)).astype(np.uint16)
+    kernels.activity_step(members, draws, np.ones(3), DAY, MONTH_START, books)
+    expected = np.bincount(members.last + kernels.PAST, minlength=len(books.hist))
     np.testing.assert_array_equal(books.hist, expected)
     expected = np.bincount(books.suite_last + kernels.PAST, minlength=len(books.suite_hist))
     np.testing.assert_array_equal(books.suite_hist, expected)
+    assert (books.suite_last[members.ids] >= members.last).all()
 
 
 def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):

@@ -14,15 +14,18 @@ from sim.sets import ABSENT, IndexedSet
 def test_indexed_set_add_remove_keeps_slots_consistent():
     rng = np.random.default_rng(0)
     slot = np.full(1000, ABSENT, np.int32)
-    members = IndexedSet(slot, with_payload=True)
+    members = IndexedSet(slot, columns={"mod7": np.uint16, "day": np.int16})
     ids = rng.permutation(1000)[:600].astype(np.int32)
-    members.add(ids, (ids % 7).astype(np.uint16))
+    members.add(ids, mod7=ids % 7, day=-(ids % 5))
     gone = rng.choice(ids, 250, replace=False)
     members.remove(gone)
     left = np.setdiff1d(ids, gone)
     assert sorted(members.members()) == sorted(left)
     np.testing.assert_array_equal(members.ids[slot[left]], left)
-    np.testing.assert_array_equal(members.payload[slot[left]], left % 7)
+    np.testing.assert_array_equal(members.get("mod7", left), left % 7)
+    np.testing.assert_array_equal(members.column("day")[slot[left]], -(left % 5))
+    members.remove(left[:5])  # the one-by-one path
+    np.testing.assert_array_equal(members.get("mod7", left[5:]), left[5:] % 7)
     assert (slot[gone] == ABSENT).all()
 
 
