@@ -224,8 +224,7 @@ def _compiled_step(
     month_start: int,
     b: ActivityBooks,
 ) -> tuple[np.ndarray, np.ndarray, DayCounts]:
-    positions = np.empty(len(m.ids), np.int64)
-    unsorted, active, first, unmasked = (np.empty(len(m.ids), np.int32) for _ in range(4))
+    positions, unsorted, active, first, unmasked = _scratch(len(m.ids))
     assert _jit_loop is not None
     n, n_first, n_unmasked, fresh, suite_first = _jit_loop(
         m.ids, m.threshold, m.last, m.reg, m.segment, draws, scaled, factors, np.int16(day),
@@ -234,6 +233,17 @@ def _compiled_step(
     )  # fmt: skip
     counts = DayCounts(n, n_first, fresh, suite_first)
     return active[:n].copy(), unmasked[:n_unmasked].copy(), counts
+
+
+_SCRATCH: list[np.ndarray] = []
+
+
+def _scratch(n: int) -> list[np.ndarray]:
+    """Five int32 work arrays of length >= n, reused from call to call: fresh ones would
+    cost a page fault per 4 KiB on every call, more than the step itself."""
+    if not _SCRATCH or len(_SCRATCH[0]) < n:
+        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 5]
+    return _SCRATCH
 
 
 def _compile() -> tuple[Any, ...]:
