@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-BLOCK_BITS = 14  # actives are recorded in blocks of 2^14 consecutive ids (cache-sized)
 EMPTY = np.empty(0, np.int32)
 NO_DAY = -64  # the last active day of an agent never active
 PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"
@@ -66,7 +65,7 @@ def activity_step(
     books: ActivityBooks,
 ) -> tuple[np.ndarray, np.ndarray, DayCounts]:
     """A member is active when its draw < threshold x its segment's multiplier; record the
-    actives in `members` and `books`. Returns the active ids (ordered by block of ids), those
+    actives in `members` and `books`. Returns the active ids (ascending), those
     that got their first bit in the month mask, and the counts."""
     if len(members.ids) == 0:
         return EMPTY, EMPTY, DayCounts(0, 0, 0, 0)
@@ -107,7 +106,7 @@ def _numpy_step(
         unmasked = first[b.month_mask[first] == 0]
         b.month_mask[first] |= np.uint16(b.bit)
     active = m.ids[pos]
-    active = active[np.argsort(active >> BLOCK_BITS, kind="stable")]
+    active = np.sort(active)
     fresh, suite_first = 0, 0
     if len(b.suite_last):
         suite_old = b.suite_last[active]
@@ -156,17 +155,28 @@ def _record_members(
     return n_first
 
 
-def _sort_by_block(ids, out):  # fmt: skip
-    """Stable counting sort of `ids` by id >> BLOCK_BITS, into `out`."""
-    counts = np.zeros((ids.max() >> BLOCK_BITS) + 2, np.int64)
+def _counting_pass(ids, shift, bits, out):  # fmt: skip
+    """Stable counting sort of `ids` by the digit (id >> shift) & (2^bits - 1), into `out`."""
+    counts = np.zeros((1 << bits) + 1, np.int64)
+    digit_mask = (1 << bits) - 1
     for agent in ids:
-        counts[(agent >> BLOCK_BITS) + 1] += 1
-    for block in range(len(counts) - 1):
-        counts[block + 1] += counts[block]
+        counts[((agent >> shift) & digit_mask) + 1] += 1
+    for digit in range(1 << bits):
+        counts[digit + 1] += counts[digit]
     for agent in ids:
-        block = agent >> BLOCK_BITS
-        out[counts[block]] = agent
-        counts[block] += 1
+        digit = (agent >> shift) & digit_mask
+        out[counts[digit]] = agent
+        counts[digit] += 1
+
+
+def _sort_ids(ids, work, out):  # fmt: skip
+    """Ascending sort of non-negative ids into `out`: radix sort in two counting passes."""
+    width = 1
+    while (1 << width) <= ids.max():
+        width += 1
+    low = (width + 1) // 2
+    _jit_counting_pass(ids, 0, low, work)
+    _jit_counting_pass(work[: len(ids)], low, max(width - low, 1), out)
 
 
 def _mask(first, month_mask, bit, unmasked):  # fmt: skip
@@ -199,15 +209,15 @@ def _loop(
     month_mask, bit, suite_last, suite_hist, positions, unsorted, active, first, unmasked,
 ):  # fmt: skip
     """The step, compiled: the members' own columns in sequence, then the per-agent arrays
-    (month mask, suite) for the actives in blocks of nearby ids, read from cache rather than
-    at random from memory."""
+    (month mask, suite) for the actives in ascending ids, which the memory prefetcher can
+    follow (5x faster than random order at 1:100)."""
     n = _jit_select(threshold, segment, draws, scaled, factors, positions)
     if n == 0:
         return 0, 0, 0, 0, 0
     n_first = _jit_record_members(
         positions[:n], ids, last, reg, day, month_start, hist, cohort, unsorted, first
     )
-    _jit_sort_by_block(unsorted[:n], active)
+    _jit_sort_ids(unsorted[:n], positions, active)  # positions are spent: reuse them
     n_unmasked = _jit_mask(first[:n_first], month_mask, bit, unmasked) if len(month_mask) else 0
     fresh = suite_first = 0
     if len(suite_last):
@@ -250,10 +260,18 @@ def _compile() -> tuple[Any, ...]:
     try:
         import numba
     except ImportError:  # numba is optional: the numpy twin gives the same results
-        return (None,) * 6
+        return (None,) * 7
     jit = numba.njit(cache=True, nogil=True)
-    kernels = (_select, _record_members, _sort_by_block, _mask, _suite, _loop)
+    kernels = (_select, _record_members, _counting_pass, _sort_ids, _mask, _suite, _loop)
     return tuple(jit(f) for f in kernels)
 
 
-_jit_select, _jit_record_members, _jit_sort_by_block, _jit_mask, _jit_suite, _jit_loop = _compile()
+(
+    _jit_select,
+    _jit_record_members,
+    _jit_counting_pass,
+    _jit_sort_ids,
+    _jit_mask,
+    _jit_suite,
+    _jit_loop,
+) = _compile()
