@@ -1,7 +1,8 @@
 """Benchmarks of appsim (not tests): wall time, peak memory, throughput, engine speed ratio.
 
     python benchmarks/run.py baseline --scales 1000 100 --repeats 3
-    python benchmarks/run.py reference --repeats 3
+    python benchmarks/run.py reference --scales 50 10 --repeats 3
+    python benchmarks/run.py kernels --scale 300 --repeats 3
     python benchmarks/run.py profile --scale 1000
 
 Each baseline run is a separate process under /usr/bin/time -v (peak RSS); the fast and the
@@ -41,9 +42,7 @@ print(json.dumps({"wall": wall, "agents": r.info["agents"],
 
 
 def baseline(scales: list[float], repeats: int) -> None:
-    print(
-        f"| scale | agents | wall s (median of {repeats}) | peak RSS GB | engaged agent-days/s |"
-    )
+    print(f"| scale | agents | wall s (median of {repeats}) | peak RSS GB | engaged agent-days/s |")
     print("|---|---|---|---|---|")
     for scale in scales:
         walls, peaks, info = [], [], {}
@@ -64,7 +63,7 @@ def baseline(scales: list[float], repeats: int) -> None:
         )
 
 
-def reference(repeats: int) -> None:
+def reference(scales: list[float], repeats: int) -> None:
     from ruamel.yaml import YAML
 
     import sim
@@ -75,17 +74,42 @@ def reference(repeats: int) -> None:
     tree = copy.deepcopy(tree)
     tree["horizon"]["end"] = "2020-06-30"
     scenario = scenario_from_dict(tree)
-    fast, ref = [], []
-    for seed in range(repeats):
-        t = time.perf_counter()
-        sim.run(scenario, seed=seed, scale=50)
-        fast.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        run_reference(scenario, seed=seed, scale=50)
-        ref.append(time.perf_counter() - t)
-    f, r = statistics.median(fast), statistics.median(ref)
-    print(f"tiny world to 2020-06-30 at 1:50 (4,800 agents, 182 days), {repeats} runs each:")
-    print(f"fast {f:.2f} s, reference {r:.2f} s (medians): the fast engine is {r / f:.0f}x faster")
+    print(f"tiny world to 2020-06-30 (182 days), medians of {repeats} runs, side by side")
+    print("| scale | agents | fast s | reference s | ratio |")
+    print("|---|---|---|---|---|")
+    for scale in scales:
+        fast, ref, agents = [], [], 0
+        for seed in range(repeats):
+            t = time.perf_counter()
+            agents = sim.run(scenario, seed=seed, scale=scale).info["agents"]
+            fast.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            run_reference(scenario, seed=seed, scale=scale)
+            ref.append(time.perf_counter() - t)
+        f, r = statistics.median(fast), statistics.median(ref)
+        print(f"| 1:{scale:g} | {agents:,} | {f:.2f} | {r:.2f} | {r / f:.0f}x |")
+
+
+def kernels(scale: float, repeats: int) -> None:
+    """The baseline with the compiled activity step and with its numpy twin, alternating."""
+    import os
+
+    import sim
+
+    scenario = sim.load_scenario(BASELINE)
+    sim.run(scenario, seed=0, scale=scale * 10)  # compile (or load) the kernels first
+    times: dict[str, list[float]] = {"numba": [], "numpy": []}
+    hashes = set()
+    for _ in range(repeats):
+        for kind in times:
+            os.environ["APPSIM_KERNELS"] = kind
+            t = time.perf_counter()
+            hashes.add(sim.run(scenario, seed=0, scale=scale).output_hash())
+            times[kind].append(time.perf_counter() - t)
+    compiled, plain = (statistics.median(times[k]) for k in ("numba", "numpy"))
+    print(f"baseline at 1:{scale:g}, medians of {repeats}, alternating in one process:")
+    print(f"compiled step {compiled:.1f} s, numpy step {plain:.1f} s: {plain / compiled:.2f}x")
+    print(f"identical results: {len(hashes) == 1}")
 
 
 def profile(scale: float) -> None:
@@ -106,7 +130,11 @@ def main() -> None:
     b.add_argument("--scales", type=float, nargs="+", default=[1000, 100])
     b.add_argument("--repeats", type=int, default=3)
     r = sub.add_parser("reference")
+    r.add_argument("--scales", type=float, nargs="+", default=[50, 10])
     r.add_argument("--repeats", type=int, default=3)
+    k = sub.add_parser("kernels")
+    k.add_argument("--scale", type=float, default=300)
+    k.add_argument("--repeats", type=int, default=3)
     p = sub.add_parser("profile")
     p.add_argument("--scale", type=float, default=1000)
     args = parser.parse_args()
@@ -117,7 +145,9 @@ def main() -> None:
     if args.what == "baseline":
         baseline(args.scales, args.repeats)
     elif args.what == "reference":
-        reference(args.repeats)
+        reference(args.scales, args.repeats)
+    elif args.what == "kernels":
+        kernels(args.scale, args.repeats)
     else:
         profile(args.scale)
 
