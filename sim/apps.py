@@ -105,10 +105,15 @@ class AppState:
         self.lapsed = {s: IndexedSet(self.slot) for s in params}
         self.lapse_calendar = DayBuckets(n_days)
         self.newly_engaged: list[np.ndarray] = []  # lapse days drawn for these at day end
-        self.lapse_hazard = np.zeros(n_segments)
-        self.lapse_exponent = np.zeros(n_segments)
+        # per-segment parameters as arrays, to look up per agent
+        self.lapse_hazard, self.lapse_exponent, self.never_active, self.beta_a, self.beta_b = (
+            np.zeros(n_segments) for _ in range(5)
+        )
         for s, par in params.items():
             self.lapse_hazard[s], self.lapse_exponent[s] = par.lapse_hazard, par.lapse_exponent
+            self.never_active[s] = par.never_active_share
+            self.beta_a[s] = par.activity_mean * par.activity_concentration
+            self.beta_b[s] = (1.0 - par.activity_mean) * par.activity_concentration
         self.eligible_count = np.zeros(n_segments, dtype=np.int64)
         self.registered_count = np.zeros(n_segments, dtype=np.int64)
         self.modifiers = Modifiers(n_segments)

@@ -107,8 +107,8 @@ class Engine:
         acquisition = app.modifiers.current("acquisition", day)
         ceilings = app.modifiers.current("ceiling", day)
         rng = self.streams.daily(day, "adoption", app.id)
-        for seg, ids in tr.bass_adoptions(app, rng, acquisition, ceilings):
-            self.register(app, seg, ids, day, "adoption")
+        ids, _ = tr.bass_adoptions(app, rng, acquisition, ceilings)
+        self.register(app, ids, day, "adoption")
 
     def _activity(self, app: AppState, day: int) -> np.ndarray:
         rng = self.streams.daily(day, "activity", app.id)
@@ -125,14 +125,13 @@ class Engine:
             rng = self.streams.daily(day, "referral", src, app.id)
             k = int(rng.binomial(len(active), rate))
             chosen = active[distinct_positions(rng, len(active), k)] if k else tr.EMPTY
-            for seg, ids in tr.pick_from_pool(app, chosen, self.pop.segment).items():
-                self.register(app, seg, ids, day, f"referral:{src}", dormant_share=0.0)
+            ids = tr.pick_from_pool(app, chosen, self.pop.segment)
+            self.register(app, ids, day, f"referral:{src}", dormant_share=0.0)
 
     # -- services for the levers -------------------------------------------------------
     def register(
         self,
         app: AppState,
-        seg: int,
         ids: np.ndarray,
         day: int,
         via: str,
@@ -142,10 +141,10 @@ class Engine:
         `via` names the route (adoption, a referral, a channel): each has its own stream."""
         if len(ids) == 0:
             return
-        rng = self.streams.daily(day, "registration", via, app.id, str(seg))
+        rng = self.streams.daily(day, "registration", via, app.id)
         month = int(self.cal.month_of_day[day])
         app.reg_month[ids] = month + 1
-        tr.register(app, seg, ids, day, rng, dormant_share)
+        tr.register(app, ids, self.pop.segment[ids], rng, dormant_share)
         self.rec.registered(app, ids, day, month)
 
     def launch(self, app: AppState, day: int) -> None:
@@ -161,11 +160,13 @@ class Engine:
         sizes = np.array([len(app.pool[s]) for s in app.segments], dtype=np.int64)
         n = min(round(n_agents), int(sizes.sum()))
         per_seg = rng.multivariate_hypergeometric(sizes, n) if n else np.zeros_like(sizes)
-        for seg, k in zip(app.segments, per_seg, strict=True):
-            ids = app.pool[seg].take(rng, int(k))
-            engaged = tr.register(app, seg, ids, 0, rng, dormant_share=1.0 - engaged_share)
-            self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
-            self._seed_history(app, engaged, rng)
+        ids = np.concatenate(
+            [app.pool[s].take(rng, int(k)) for s, k in zip(app.segments, per_seg, strict=True)]
+        )
+        segs = self.pop.segment[ids]
+        engaged = tr.register(app, ids, segs, rng, dormant_share=1.0 - engaged_share)
+        self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
+        self._seed_history(app, engaged, rng)
 
     def _seed_history(self, app: AppState, ids: np.ndarray, rng: np.random.Generator) -> None:
         """Installed users' last active day before the horizon: geometric in their propensity."""
@@ -206,17 +207,17 @@ class Engine:
         can = (state == POOL) | (state == ENGAGED) | (state == LAPSED)
         new = state == POOL
         month = int(self.cal.month_of_day[day])
-        for seg, group in tr.pick_from_pool(dst, ids[new], self.pop.segment).items():
-            dst.propensity[group] = src.propensity[group]
-            dst.reg_month[group] = month + 1
-            tr.enroll(dst, seg, group, was_engaged[new][np.isin(ids[new], group)])
-            self.rec.registered(dst, group, day, month)
-            self.rec.count("new_migrated_in", dst, day, len(group))
+        group = tr.pick_from_pool(dst, ids[new], self.pop.segment)  # all of them: distinct
+        dst.propensity[group] = src.propensity[group]
+        dst.reg_month[group] = month + 1
+        tr.enroll(dst, group, self.pop.segment[group], was_engaged[new])
+        self.rec.registered(dst, group, day, month)
+        self.rec.count("new_migrated_in", dst, day, len(group))
         wake = ids[(state == LAPSED) & was_engaged]
-        for seg, group in tr.split_by_segment(wake, self.pop.segment, dst.segments):
-            dst.lapsed[seg].remove(group)
-            tr.engage(dst, seg, group)
-            self.rec.count("new_reactivated", dst, day, len(group))
+        for seg, woken in tr.split_by_segment(wake, self.pop.segment, dst.segments):
+            dst.lapsed[seg].remove(woken)
+        tr.engage(dst, wake, self.pop.segment[wake])
+        self.rec.count("new_reactivated", dst, day, len(wake))
         return int(can.sum())
 
     def inflow(
@@ -228,5 +229,6 @@ class Engine:
         n = min(n_agents, int(sizes.sum()))
         if n <= 0:
             return
-        for seg, k in zip(segments, rng.multivariate_hypergeometric(sizes, n), strict=True):
-            self.register(app, seg, app.pool[seg].take(rng, int(k)), day, f"channel:{name}")
+        per_seg = rng.multivariate_hypergeometric(sizes, n)
+        taken = [app.pool[s].take(rng, int(k)) for s, k in zip(segments, per_seg, strict=True)]
+        self.register(app, np.concatenate(taken), day, f"channel:{name}")

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import numpy as np
 
 from .apps import ENGAGED, GONE, LAPSED, OUT, POOL, AppState
-from .params import SegmentParams
 
 EMPTY = np.empty(0, dtype=np.int32)
 
@@ -27,41 +26,38 @@ def admit(app: AppState, seg: int, ids: np.ndarray) -> np.ndarray:
     return ids
 
 
-def draw_propensity(rng: np.random.Generator, par: SegmentParams, n: int) -> np.ndarray:
-    """Personal daily activity probabilities ~ Beta(mean, concentration)."""
-    a = par.activity_mean * par.activity_concentration
-    b = (1.0 - par.activity_mean) * par.activity_concentration
-    return rng.beta(a, b, size=n).astype(np.float32)
+def draw_propensity(rng: np.random.Generator, app: AppState, segs: np.ndarray) -> np.ndarray:
+    """Personal daily activity probabilities ~ Beta(mean, concentration) of each one's segment."""
+    return rng.beta(app.beta_a[segs], app.beta_b[segs]).astype(np.float32)
 
 
 def register(
     app: AppState,
-    seg: int,
     ids: np.ndarray,
-    day: int,
+    segs: np.ndarray,
     rng: np.random.Generator,
     dormant_share: float | None = None,
 ) -> np.ndarray:
-    """Register agents taken out of the pool: draw propensities; some start dormant.
-
-    Returns the ids that start engaged."""
-    par = app.params[seg]
-    app.propensity[ids] = draw_propensity(rng, par, len(ids))
-    share = par.never_active_share if dormant_share is None else dormant_share
+    """Register agents (of segments `segs`) taken out of the pool: draw propensities; some
+    start dormant. Returns the ids that start engaged."""
+    app.propensity[ids] = draw_propensity(rng, app, segs)
+    share = app.never_active[segs] if dormant_share is None else dormant_share
     engaged = rng.random(len(ids)) >= share
-    enroll(app, seg, ids, engaged)
+    enroll(app, ids, segs, engaged)
     return ids[engaged]
 
 
-def enroll(app: AppState, seg: int, ids: np.ndarray, engaged: np.ndarray) -> None:
+def enroll(app: AppState, ids: np.ndarray, segs: np.ndarray, engaged: np.ndarray) -> None:
     """Make agents registered users, engaged where `engaged` is true, dormant elsewhere."""
-    app.registered_count[seg] += len(ids)
-    engage(app, seg, ids[engaged])
-    app.state[ids[~engaged]] = LAPSED
-    app.lapsed[seg].add(ids[~engaged])
+    app.registered_count += np.bincount(segs, minlength=len(app.registered_count))
+    engage(app, ids[engaged], segs[engaged])
+    dormant = ids[~engaged]
+    app.state[dormant] = LAPSED
+    for seg, group in _by_segment(dormant, segs[~engaged], app.segments):
+        app.lapsed[seg].add(group)
 
 
-def engage(app: AppState, seg: int, ids: np.ndarray) -> None:
+def engage(app: AppState, ids: np.ndarray, segs: np.ndarray | int) -> None:
     """Put registered agents (in no set of the app) into use; their lapse day is drawn at
     the end of the day (`AppState.schedule_lapses`)."""
     app.state[ids] = ENGAGED
@@ -70,7 +66,7 @@ def engage(app: AppState, seg: int, ids: np.ndarray) -> None:
         threshold=activity_threshold(app.propensity[ids]),
         last=app.last_active[ids],
         reg=app.reg_month[ids],
-        segment=seg,
+        segment=segs,
     )
     app.lapse_due[ids] = -1  # no stale calendar entry can match until the new day is drawn
     app.newly_engaged.append(ids.copy())
@@ -99,20 +95,21 @@ def reactivate(app: AppState, day: int, rng: np.random.Generator, multipliers: n
     sizes = np.array([len(app.lapsed[s]) for s in segs])
     rates = np.array([app.params[s].reactivation_hazard for s in segs]) * multipliers[segs]
     counts = rng.binomial(sizes, np.clip(rates, 0.0, 1.0))
-    for seg, k in zip(segs, counts, strict=True):
-        if k:
-            engage(app, seg, app.lapsed[seg].take(rng, int(k)))
+    back = [(app.lapsed[s].take(rng, int(k)), s) for s, k in zip(segs, counts, strict=True) if k]
+    if back:
+        ids, seg_of = _concat(back)
+        engage(app, ids, seg_of)
     return int(counts.sum())
 
 
 def bass_adoptions(
     app: AppState, rng: np.random.Generator, acquisition: np.ndarray, ceilings: np.ndarray
-) -> Iterator[tuple[int, np.ndarray]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Bass diffusion: (p + q F) of each segment's remaining market potential adopt today.
 
     The remaining potential is ceiling x eligible agents less those registered; F (word of
     mouth) is, as in Bass's model, the app's registered users over its whole market potential.
-    Yields (segment, ids taken out of the pool) for the segments with adopters.
+    Returns the adopters (taken out of the pool) and their segments.
     """
     segs = app.segments
     par = [app.params[s] for s in segs]
@@ -125,9 +122,9 @@ def bass_adoptions(
     hazard = np.clip((p + q * word_of_mouth) * acquisition[segs], 0.0, 1.0)
     remaining = np.maximum(potential - app.registered_count[segs], 0).astype(np.int64)
     counts = rng.binomial(remaining, hazard)
-    for seg, k in zip(segs, counts, strict=True):
-        if k:
-            yield seg, app.pool[seg].take(rng, int(k))
+    return _concat(
+        [(app.pool[s].take(rng, int(k)), s) for s, k in zip(segs, counts, strict=True) if k]
+    )
 
 
 def activity_draws(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -136,29 +133,45 @@ def activity_draws(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
 
 
-def pick_from_pool(
-    app: AppState, candidates: np.ndarray, segment_of: np.ndarray
-) -> dict[int, np.ndarray]:
-    """Take those of `candidates` (distinct) that are in the app's pool out of it, by segment."""
+def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray) -> np.ndarray:
+    """Take those of `candidates` (distinct) that are in the app's pool out of it; returns
+    them, in the candidates' order."""
     candidates = candidates[app.state[candidates] == POOL]
-    out = {}
     for seg, group in split_by_segment(candidates, segment_of, app.segments):
         app.pool[seg].remove(group)
-        out[seg] = group
-    return out
+    return candidates
 
 
 def split_by_segment(
     ids: np.ndarray, segment_of: np.ndarray, segments: list[int]
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (segment, ids of that segment) for the non-empty groups."""
+    if len(ids):
+        yield from _by_segment(ids, segment_of[ids], segments)
+
+
+def _by_segment(
+    ids: np.ndarray, segs: np.ndarray, segments: list[int]
+) -> Iterator[tuple[int, np.ndarray]]:
     if len(ids) == 0:
         return
-    seg_of_ids = segment_of[ids]
+    first = int(segs[0])
+    if (segs == first).all():  # the common case: one segment (no copies)
+        yield first, ids
+        return
     for seg in segments:
-        group = ids[seg_of_ids == seg]
+        group = ids[segs == seg]
         if len(group):
             yield seg, group
+
+
+def _concat(groups: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of several segments as one array, with each one's segment."""
+    if not groups:
+        return EMPTY, np.empty(0, np.uint8)
+    ids = np.concatenate([g for g, _ in groups])
+    segs = np.repeat(np.array([s for _, s in groups], np.uint8), [len(g) for g, _ in groups])
+    return ids, segs
 
 
 def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
