@@ -36,19 +36,36 @@ r = sim.run(sc, seed=0, scale=float(sys.argv[2]))
 wall = time.perf_counter() - t
 apps = list(sc.apps)
 d = r.daily[r.daily["app"].isin(apps)]
+june = r.daily[(r.daily["date"] >= "2019-06-01") & (r.daily["date"] <= "2019-06-30")]
+head = {f"{a} {m}": float(june[june["app"] == a][m].mean()) for m, a in HEADLINES}
 print(json.dumps({"wall": wall, "agents": r.info["agents"],
-                  "engaged_agent_days": float(d["engaged"].sum() / r.scale)}))
+                  "engaged_agent_days": float(d["engaged"].sum() / r.scale),
+                  "active_agent_days": float(d["dau"].sum() / r.scale), "headlines": head}))
 """
+# June 2019 means of the article's headline figures, to compare scales
+HEADLINES = [
+    ("registered", "suite"),
+    ("mau", "suite_sum"),
+    ("mau", "suite"),
+    ("dau", "rongexing"),
+    ("mau", "rongelian"),
+    ("registered", "elife"),
+]
 
 
 def baseline(scales: list[float], repeats: int) -> None:
-    print(f"| scale | agents | wall s (median of {repeats}) | peak RSS GB | engaged agent-days/s |")
-    print("|---|---|---|---|---|")
+    print(
+        f"| scale | agents | wall s (median of {repeats}) | peak RSS GB | "
+        "engaged agent-app-days | per second | active agent-app-days |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    heads = {}
     for scale in scales:
         walls, peaks, info = [], [], {}
         for _ in range(repeats):
+            program = ONE_RUN.replace("HEADLINES", repr(HEADLINES), 1)
             done = subprocess.run(
-                ["/usr/bin/time", "-v", sys.executable, "-c", ONE_RUN, str(BASELINE), str(scale)],
+                ["/usr/bin/time", "-v", sys.executable, "-c", program, str(BASELINE), str(scale)],
                 capture_output=True,
                 text=True,
             )
@@ -57,10 +74,25 @@ def baseline(scales: list[float], repeats: int) -> None:
             peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
             peaks.append(int(peak.group(1)) / 2**20 if peak else float("nan"))
         wall = statistics.median(walls)
+        heads[scale] = info["headlines"]
+        days = info["engaged_agent_days"]
         print(
             f"| 1:{scale:g} | {info['agents']:,} | {wall:.1f} | {max(peaks):.2f} | "
-            f"{info['engaged_agent_days'] / wall / 1e6:.0f} M |"
+            f"{days / 1e9:.2f} G | {days / wall / 1e6:.0f} M | "
+            f"{info['active_agent_days'] / 1e9:.2f} G |"
         )
+    _scale_table(heads)
+
+
+def _scale_table(heads: dict[float, dict[str, float]]) -> None:
+    """Headline figures at each scale, and their gap to the finest scale's."""
+    finest = min(heads)
+    print("\n| June 2019 mean | " + " | ".join(f"1:{s:g}" for s in heads) + " | largest gap |")
+    print("|---|" + "---|" * (len(heads) + 1))
+    for name, value in heads[finest].items():
+        gaps = [abs(h[name] / value - 1) for h in heads.values()]
+        cells = " | ".join(f"{h[name] / 1e6:.1f} M" for h in heads.values())
+        print(f"| {name} | {cells} | {max(gaps):.1%} |")
 
 
 def reference(scales: list[float], repeats: int) -> None:
