@@ -113,8 +113,8 @@ class Engine:
     def _activity(self, app: AppState, day: int) -> np.ndarray:
         rng = self.streams.daily(day, "activity", app.id)
         multipliers = app.modifiers.current("activity", day)
-        draws = tr.activity_draws(rng, app.n_engaged())
-        return self.rec.activity(app, draws, multipliers, day)
+        key = int(rng.integers(0, 2**64, dtype=np.uint64))
+        return self.rec.activity(app, key, multipliers, day)
 
     def _referrals(self, app: AppState, day: int) -> None:
         spec = self.scenario.apps[app.id]

@@ -5,8 +5,10 @@ A day's activity is the hot path of a run: every engaged user of every app draws
 active one moves its last-active day in the app's and the suite's histograms. In numpy that is
 a dozen passes over temporaries and random gathers; fused into one loop it is one pass over the
 members. The loop runs compiled when numba is installed and `APPSIM_KERNELS` is not `numpy`;
-otherwise (or when a test asks for it) the numpy version runs. Both read the same random draws
-and return identical results, so a run's numbers do not depend on which one ran.
+otherwise (or when a test asks for it) the numpy version runs. Both make the same random draws
+(`uniform16`: SplitMix64 of a counter, keyed per app and day, so the compiled loop makes
+them on the fly instead of reading them from memory) and return identical results: a run's
+numbers do not depend on which one ran.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import Any
 import numpy as np
 
 EMPTY = np.empty(0, np.int32)
+GOLDEN, MIX1, MIX2 = (
+    np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+)
 NO_DAY = -64  # the last active day of an agent never active
 PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"
 
@@ -58,13 +63,14 @@ class ActivityBooks:
 
 def activity_step(
     members: Members,
-    draws: np.ndarray,
+    key: int,
     multipliers: np.ndarray,
     day: int,
     month_start: int,
     books: ActivityBooks,
 ) -> tuple[np.ndarray, np.ndarray, DayCounts]:
-    """A member is active when its draw < threshold x its segment's multiplier; record the
+    """A member is active when its draw (`uniform16(key, ...)`, one per member in order) <
+    threshold x its segment's multiplier; record the
     actives in `members` and `books`. Returns the active ids (ascending), those
     that got their first bit in the month mask, and the counts."""
     if len(members.ids) == 0:
@@ -72,7 +78,7 @@ def activity_step(
     scaled = bool((multipliers != 1.0).any())
     factors = multipliers.astype(np.float32)
     step = _compiled_step if use_compiled() else _numpy_step
-    return step(members, draws, scaled, factors, day, month_start, books)
+    return step(members, np.uint64(key), scaled, factors, day, month_start, books)
 
 
 def use_compiled() -> bool:
@@ -80,15 +86,30 @@ def use_compiled() -> bool:
 
 
 # -- numpy -------------------------------------------------------------------------------------
+def uniform16(key: np.uint64, n: int) -> np.ndarray:
+    """n uniform 16-bit draws: the four 16-bit lanes of SplitMix64(key + j x golden) for
+    j = 0, 1, ... (little-endian lane order, as the compiled loop reads them)."""
+    counters = np.arange((n + 3) // 4, dtype=np.uint64)
+    return _splitmix(key + counters * GOLDEN).view(np.uint16)[:n]
+
+
+def _splitmix(z: Any) -> Any:
+    """SplitMix64's finaliser (Steele, Lea and Flood 2014), on a uint64 or an array of them."""
+    z = (z ^ (z >> np.uint64(30))) * MIX1
+    z = (z ^ (z >> np.uint64(27))) * MIX2
+    return z ^ (z >> np.uint64(31))
+
+
 def _numpy_step(
     m: Members,
-    draws: np.ndarray,
+    key: np.uint64,
     scaled: bool,
     factors: np.ndarray,
     day: int,
     month_start: int,
     b: ActivityBooks,
 ) -> tuple[np.ndarray, np.ndarray, DayCounts]:
+    draws = uniform16(key, len(m.ids))
     if scaled:
         hit = draws.astype(np.float32) < m.threshold.astype(np.float32) * factors[m.segment]
     else:
@@ -120,17 +141,22 @@ def _numpy_step(
 
 
 # -- numba -------------------------------------------------------------------------------------
-def _select(threshold, segment, draws, scaled, factors, positions):  # fmt: skip
+def _select(threshold, segment, key, scaled, factors, positions):  # fmt: skip
     """Positions of the active members, in order; returns how many. Every position is
     written and the count advanced by the comparison: no branch to mispredict (3x faster
     than branching on a 10% chance)."""
     n = 0
-    for i in range(len(threshold)):
-        positions[n] = i
-        if scaled:
-            n += np.float32(draws[i]) < np.float32(threshold[i]) * factors[segment[i]]
-        else:
-            n += draws[i] < threshold[i]
+    size = len(threshold)
+    for word in range((size + 3) // 4):
+        bits = _jit_splitmix(key + np.uint64(word) * GOLDEN)
+        for lane in range(min(4, size - 4 * word)):
+            i = 4 * word + lane
+            draw = (bits >> np.uint64(16 * lane)) & np.uint64(0xFFFF)
+            positions[n] = i
+            if scaled:
+                n += np.float32(draw) < np.float32(threshold[i]) * factors[segment[i]]
+            else:
+                n += draw < threshold[i]
     return n
 
 
@@ -205,13 +231,13 @@ def _suite(active, day, month_start, suite_last, suite_hist):  # fmt: skip
 
 
 def _loop(
-    ids, threshold, last, reg, segment, draws, scaled, factors, day, month_start, hist, cohort,
+    ids, threshold, last, reg, segment, key, scaled, factors, day, month_start, hist, cohort,
     month_mask, bit, suite_last, suite_hist, positions, unsorted, active, first, unmasked,
 ):  # fmt: skip
     """The step, compiled: the members' own columns in sequence, then the per-agent arrays
     (month mask, suite) for the actives in ascending ids, which the memory prefetcher can
     follow (5x faster than random order at 1:100)."""
-    n = _jit_select(threshold, segment, draws, scaled, factors, positions)
+    n = _jit_select(threshold, segment, key, scaled, factors, positions)
     if n == 0:
         return 0, 0, 0, 0, 0
     n_first = _jit_record_members(
@@ -227,7 +253,7 @@ def _loop(
 
 def _compiled_step(
     m: Members,
-    draws: np.ndarray,
+    key: np.uint64,
     scaled: bool,
     factors: np.ndarray,
     day: int,
@@ -237,7 +263,7 @@ def _compiled_step(
     positions, unsorted, active, first, unmasked = _scratch(len(m.ids))
     assert _jit_loop is not None
     n, n_first, n_unmasked, fresh, suite_first = _jit_loop(
-        m.ids, m.threshold, m.last, m.reg, m.segment, draws, scaled, factors, np.int16(day),
+        m.ids, m.threshold, m.last, m.reg, m.segment, key, scaled, factors, np.int16(day),
         month_start, b.hist, b.cohort, b.month_mask, np.uint16(b.bit), b.suite_last,
         b.suite_hist, positions, unsorted, active, first, unmasked,
     )  # fmt: skip
@@ -260,13 +286,16 @@ def _compile() -> tuple[Any, ...]:
     try:
         import numba
     except ImportError:  # numba is optional: the numpy twin gives the same results
-        return (None,) * 7
+        return (None,) * 8
     jit = numba.njit(cache=True, nogil=True)
-    kernels = (_select, _record_members, _counting_pass, _sort_ids, _mask, _suite, _loop)
+    kernels = (
+        _splitmix, _select, _record_members, _counting_pass, _sort_ids, _mask, _suite, _loop
+    )  # fmt: skip
     return tuple(jit(f) for f in kernels)
 
 
 (
+    _jit_splitmix,
     _jit_select,
     _jit_record_members,
     _jit_counting_pass,

@@ -91,16 +91,14 @@ class Recorder:
         self.hist[-1] = np.bincount(last + PAST, minlength=self.hist.shape[1])
 
     # -- activity ----------------------------------------------------------------------
-    def activity(
-        self, app: AppState, draws: np.ndarray, multipliers: np.ndarray, day: int
-    ) -> np.ndarray:
+    def activity(self, app: AppState, key: int, multipliers: np.ndarray, day: int) -> np.ndarray:
         """The app's engaged users draw today's activity (`kernels.activity_step`); the
         active ones are recorded and returned."""
         month = int(self.cal.month_of_day[day])
         members = app.activity_members()
         start = self.cal.month_start(day)
         active, unmasked, counts = activity_step(
-            members, draws, multipliers, day, start, self._books(app, month)
+            members, key, multipliers, day, start, self._books(app, month)
         )
         self.daily["dau"][day, app.index] += counts.active
         if len(unmasked):

@@ -127,12 +127,6 @@ def bass_adoptions(
     )
 
 
-def activity_draws(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n uniform 16-bit draws, one per engaged user, compared with their activity thresholds
-    (`kernels.activity_step`): raw generator bits, the cheapest uniforms numpy can make."""
-    return rng.bit_generator.random_raw((n + 3) // 4).view(np.uint16)[:n]
-
-
 def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray) -> np.ndarray:
     """Take those of `candidates` (distinct) that are in the app's pool out of it; returns
     them, in the candidates' order."""

@@ -51,10 +51,9 @@ def test_compiled_step_equals_numpy_step(multipliers, suite):
     rng = np.random.default_rng(7)
     members, books = _world(rng, suite)
     twin_members, twin_books = copy.deepcopy(members), copy.deepcopy(books)
-    draws = rng.integers(0, 65536, len(members.ids)).astype(np.uint16)
     factors = np.array(multipliers, np.float32)
     scaled = multipliers != [1.0, 1.0, 1.0]
-    args = (draws, scaled, factors, DAY, MONTH_START)
+    args = (np.uint64(2**64 - 12345), scaled, factors, DAY, MONTH_START)
     by_numpy = kernels._numpy_step(members, *args, books)
     compiled = kernels._compiled_step(twin_members, *args, twin_books)
     np.testing.assert_array_equal(by_numpy[0], compiled[0])
@@ -71,9 +70,8 @@ def test_segment_multipliers_scale_activity():
     rng = np.random.default_rng(5)
     members, books = _world(rng, suite=True)
     members.threshold[:] = 6554  # 10%
-    draws = rng.integers(0, 65536, len(members.ids)).astype(np.uint16)
     active, _, _ = kernels.activity_step(
-        members, draws, np.array([0.0, 1.0, 2.0]), DAY, MONTH_START, books
+        members, 99, np.array([0.0, 1.0, 2.0]), DAY, MONTH_START, books
     )
     segment_of = dict(zip(members.ids.tolist(), members.segment.tolist(), strict=True))
     counts = np.bincount([segment_of[a] for a in active.tolist()], minlength=3)
@@ -84,12 +82,22 @@ def test_segment_multipliers_scale_activity():
         assert abs(counts[seg] - sizes[seg] * p) < 5 * sd
 
 
+def test_uniform16_is_uniform_and_keyed():
+    """Chi-square of 2^20 draws over 256 bins (df 255: 99.9% quantile ~ 330); keys differ."""
+    draws = kernels.uniform16(np.uint64(42), 2**20)
+    counts = np.bincount(draws >> 8, minlength=256)
+    expected = len(draws) / 256
+    assert ((counts - expected) ** 2 / expected).sum() < 330
+    other = kernels.uniform16(np.uint64(43), 2**20)
+    assert np.mean(draws == other) < 1e-3
+    np.testing.assert_array_equal(kernels.uniform16(np.uint64(42), 10), draws[:10])
+
+
 def test_step_keeps_histograms_consistent():
     """After a step, each histogram still counts every agent once, by its last-active day."""
     rng = np.random.default_rng(3)
     members, books = _world(rng, suite=True)
-    draws = rng.integers(0, 65536, len(members.ids)).astype(np.uint16)
-    kernels.activity_step(members, draws, np.ones(3), DAY, MONTH_START, books)
+    kernels.activity_step(members, 7, np.ones(3), DAY, MONTH_START, books)
     expected = np.bincount(members.last + kernels.PAST, minlength=len(books.hist))
     np.testing.assert_array_equal(books.hist, expected)
     expected = np.bincount(books.suite_last + kernels.PAST, minlength=len(books.suite_hist))
