@@ -3,12 +3,13 @@ same numbers.
 
 A day's activity is the hot path of a run: every engaged user of every app draws, and each
 active one moves its last-active day in the app's and the suite's histograms. In numpy that is
-a dozen passes over temporaries and random gathers; fused into one loop it is one pass over the
-members. The loop runs compiled when numba is installed and `APPSIM_KERNELS` is not `numpy`;
-otherwise (or when a test asks for it) the numpy version runs. Both make the same random draws
-(`uniform16`: SplitMix64 of a counter, keyed per app and day, so the compiled loop makes
-them on the fly instead of reading them from memory) and return identical results: a run's
-numbers do not depend on which one ran.
+a dozen passes over temporaries; compiled, it is one pass over the members' columns and one
+over the day's actives in ascending order (1.7x faster at 1:300, `benchmarks/RESULTS.md`).
+The loop runs compiled when numba is installed and `APPSIM_KERNELS` is not `numpy`;
+otherwise (or when a test asks for it) the numpy version runs. Both make the same random
+draws (`uniform16`: SplitMix64 of a counter, keyed per app and day, so the compiled loop
+makes them on the fly instead of reading them from memory) and return identical results: a
+run's numbers do not depend on which one ran.
 """
 
 from __future__ import annotations
@@ -70,9 +71,9 @@ def activity_step(
     books: ActivityBooks,
 ) -> tuple[np.ndarray, np.ndarray, DayCounts]:
     """A member is active when its draw (`uniform16(key, ...)`, one per member in order) <
-    threshold x its segment's multiplier; record the
-    actives in `members` and `books`. Returns the active ids (ascending), those
-    that got their first bit in the month mask, and the counts."""
+    threshold x its segment's multiplier; record the actives in `members` and `books`.
+    Returns the active ids (ascending), those that got their first bit in the month mask,
+    and the counts."""
     if len(members.ids) == 0:
         return EMPTY, EMPTY, DayCounts(0, 0, 0, 0)
     scaled = bool((multipliers != 1.0).any())
