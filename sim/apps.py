@@ -133,10 +133,6 @@ class AppState:
     def n_registered(self) -> int:
         return self.n_engaged() + self.n_lapsed()
 
-    def registered_members(self) -> np.ndarray:
-        parts = [s.members() for s in (self.engaged, *self.lapsed.values())]
-        return np.concatenate(parts)
-
     def sync_last_active(self) -> None:
         """Copy the engaged users' last active days into `last_active`."""
         self.last_active[self.engaged.members()] = self.engaged.column("last")
