@@ -1,15 +1,13 @@
-"""Simulated time: day indices <-> dates, month boundaries, and a day-bucketed event calendar.
+"""Simulated time: day indices <-> dates and month boundaries.
 
-Day 0 is the scenario's start. `DayBuckets` keeps agent ids due on future days without one
-Python object per event: ids go into coarse blocks of days and are sorted into single days only
-when their block comes up, so adding a batch costs a few array operations whatever its spread.
-Buckets hold copies, never views, so a finished batch does not pin a large array in memory.
+Day 0 is the scenario's start. Events due on a future day (an engaged user's lapse) are kept
+as a day number in a column next to the user, not in a calendar of ids: the day's activity
+step reads those columns anyway, so finding who is due is one scan of a contiguous array.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import numpy as np
 import pandas as pd
@@ -50,80 +48,3 @@ class Calendar:
 def _month_numbers(dates: pd.DatetimeIndex) -> np.ndarray:
     months = dates.year * 12 + dates.month
     return np.asarray(months - months[0], dtype=np.int32)
-
-
-class DayBuckets:
-    """Agent ids due on given days; `pop(day)` returns (a superset of) those due that day.
-
-    Callers validate what they pop against their own `due` arrays, so stale entries (an agent
-    whose plans changed) are harmless and never need to be searched out.
-    """
-
-    BLOCK = 32
-
-    def __init__(self, n_days: int):
-        self.n_days = n_days
-        n_blocks = n_days // self.BLOCK + 1
-        self._blocks: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(n_blocks)]
-        self._days: dict[int, list[np.ndarray]] = {}
-        self._open_block = -1
-
-    def add(self, days: np.ndarray, ids: np.ndarray) -> None:
-        """Schedule `ids[i]` on `days[i]`; days past the horizon are dropped."""
-        keep = days < self.n_days
-        days, ids = days[keep], ids[keep]
-        if len(ids) == 0:
-            return
-        blocks = days // self.BLOCK
-        current = blocks == self._open_block
-        if current.any():
-            self._add_to_days(days[current], ids[current])
-            days, ids, blocks = days[~current], ids[~current], blocks[~current]
-        self._add_to_blocks(days, ids, blocks)
-
-    def pop(self, day: int) -> np.ndarray:
-        """Ids scheduled for `day` (call with increasing days)."""
-        block = day // self.BLOCK
-        if block != self._open_block:
-            self._open(block)
-        parts = self._days.pop(day, [])
-        if not parts:
-            return np.empty(0, dtype=np.int32)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    def _open(self, block: int) -> None:
-        self._open_block = block
-        self._days.clear()
-        pending = self._blocks[block]
-        self._blocks[block] = []
-        if pending:
-            days = np.concatenate([d for d, _ in pending])
-            ids = np.concatenate([i for _, i in pending])
-            self._add_to_days(days, ids)
-
-    def _add_to_days(self, days: np.ndarray, ids: np.ndarray) -> None:
-        for day, group in _group_by(days, ids):
-            self._days.setdefault(day, []).append(group)
-
-    def _add_to_blocks(self, days: np.ndarray, ids: np.ndarray, blocks: np.ndarray) -> None:
-        for block, (bdays, bids) in _split_by(blocks, days, ids):
-            self._blocks[block].append((bdays, bids))
-
-
-def _group_by(days: np.ndarray, ids: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    return [(int(key), part[1]) for key, part in _split_by(days, days, ids)]
-
-
-def _split_by(keys: np.ndarray, *arrays: np.ndarray) -> list[tuple[int, tuple[np.ndarray, ...]]]:
-    """Group parallel arrays by `keys`; each group is a fresh copy (no views kept)."""
-    if len(keys) == 0:
-        return []
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
-    bounds = np.concatenate(([0], cuts, [len(keys)]))
-    sorted_arrays = [a[order] for a in arrays]
-    groups = []
-    for lo, hi in itertools.pairwise(bounds):
-        groups.append((int(sorted_keys[lo]), tuple(a[lo:hi].copy() for a in sorted_arrays)))
-    return groups

@@ -46,9 +46,7 @@ class Engine:
         spec = self.scenario.apps[app_id]
         params = resolve_app(self.scenario, app_id)
         n_seg = len(self.pop.segment_names)
-        return AppState(
-            app_id, index, spec.suite, params, self.pop.n_agents, n_seg, self.cal.n_days
-        )
+        return AppState(app_id, index, spec.suite, params, self.pop.n_agents, n_seg)
 
     # -- running -----------------------------------------------------------------------
     def run(self, progress: Progress | None = None) -> Recorder:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compiled import compile_all, use_compiled
+
 ABSENT = -1
-SMALL = 8  # removals of up to this many ids go one by one
 
 
 class IndexedSet:
@@ -60,40 +61,22 @@ class IndexedSet:
         self.n += k
 
     def remove(self, ids: np.ndarray) -> None:
-        """Remove distinct ids that are members of this set."""
+        """Remove distinct ids that are members of this set: the members in the tail that
+        stay fill the holes the others leave below the new size (one compiled pass over the
+        ids where numba is installed; numpy otherwise, same arrangement)."""
         k = len(ids)
         if k == 0:
             return
-        if k <= SMALL:
-            self._remove_few(ids)
-            return
-        pos = self.slot[ids]
         new_n = self.n - k
-        in_tail = np.zeros(k, dtype=bool)
-        in_tail[pos[pos >= new_n] - new_n] = True
-        holes = pos[pos < new_n]
-        movers = new_n + np.flatnonzero(~in_tail)
-        self.ids[holes] = self.ids[movers]
+        if use_compiled(_jit_plan_removal):
+            holes, movers = np.empty(k, np.int32), np.empty(k, np.int32)
+            n_moves = _jit_plan_removal(ids, self.slot, self.ids, new_n, self.n, holes, movers)
+            holes, movers = holes[:n_moves], movers[:n_moves]
+        else:
+            holes, movers = _plan_removal_numpy(ids, self.slot, self.ids, new_n)
         for col in self.cols.values():
             col[holes] = col[movers]
-        self.slot[self.ids[holes]] = holes
-        self.slot[ids] = ABSENT
         self.n = new_n
-
-    def _remove_few(self, ids: np.ndarray) -> None:
-        """Swap-remove one at a time: for a handful of ids, cheaper than the vector path."""
-        dense, slot, cols = self.ids, self.slot, self.cols.values()
-        for agent in ids.tolist():
-            pos = int(slot[agent])
-            last = self.n - 1
-            if pos != last:
-                mover = int(dense[last])
-                dense[pos] = mover
-                slot[mover] = pos
-                for col in cols:
-                    col[pos] = col[last]
-            slot[agent] = ABSENT
-            self.n = last
 
     def sample(self, rng: np.random.Generator, k: int) -> np.ndarray:
         """k distinct members drawn uniformly (not removed)."""
@@ -123,6 +106,45 @@ class IndexedSet:
         self.cols = {name: _grow(col, size) for name, col in self.cols.items()}
 
 
+def _plan_removal_numpy(
+    ids: np.ndarray, slot: np.ndarray, dense: np.ndarray, new_n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move the staying tail members into the holes (in the order of `ids`, from the
+    lowest tail position up); returns (holes, movers) for the columns to follow."""
+    pos = slot[ids]
+    in_tail = np.zeros(len(ids), dtype=bool)
+    in_tail[pos[pos >= new_n] - new_n] = True
+    holes = pos[pos < new_n]
+    movers = new_n + np.flatnonzero(~in_tail)
+    dense[holes] = dense[movers]
+    slot[dense[holes]] = holes
+    slot[ids] = ABSENT
+    return holes, movers
+
+
+def _plan_removal(ids, slot, dense, new_n, n, holes, movers):  # fmt: skip
+    """`_plan_removal_numpy`, compiled: writes holes and movers, returns how many."""
+    n_holes = 0
+    for agent in ids:
+        p = slot[agent]
+        if p < new_n:
+            holes[n_holes] = p
+            n_holes += 1
+        else:
+            dense[p] = ABSENT  # a leaving tail member: not a mover
+        slot[agent] = ABSENT
+    n_movers = 0
+    for p in range(new_n, n):
+        if dense[p] != ABSENT:
+            movers[n_movers] = p
+            n_movers += 1
+    for j in range(n_holes):
+        agent = dense[movers[j]]
+        dense[holes[j]] = agent
+        slot[agent] = holes[j]
+    return n_holes
+
+
 def distinct_positions(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     """k distinct positions of range(n), uniformly. When collisions are unlikely, draw with
     replacement and redraw on a repeat (exact rejection sampling, and much cheaper than
@@ -139,3 +161,6 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     out = np.empty(size, dtype=array.dtype)
     out[: len(array)] = array
     return out
+
+
+(_jit_plan_removal,) = compile_all(_plan_removal)

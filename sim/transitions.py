@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .apps import ENGAGED, GONE, LAPSED, OUT, POOL, AppState
+from .apps import ENGAGED, GONE, LAPSED, NOT_DUE, OUT, POOL, AppState
 
 EMPTY = np.empty(0, dtype=np.int32)
 
@@ -67,8 +67,8 @@ def engage(app: AppState, ids: np.ndarray, segs: np.ndarray | int) -> None:
         last=app.last_active[ids],
         reg=app.reg_month[ids],
         segment=segs,
+        due=NOT_DUE,
     )
-    app.lapse_due[ids] = -1  # no stale calendar entry can match until the new day is drawn
     app.newly_engaged.append(ids.copy())
 
 
@@ -79,8 +79,7 @@ def activity_threshold(propensity: np.ndarray) -> np.ndarray:
 
 def lapse_due(app: AppState, segment_of: np.ndarray, day: int) -> int:
     """Engaged users whose lapse day is today become dormant; returns how many."""
-    ids = app.lapse_calendar.pop(day)
-    ids = ids[(app.state[ids] == ENGAGED) & (app.lapse_due[ids] == day)]
+    ids = app.lapsing(day)
     app.state[ids] = LAPSED
     app.last_active[ids] = app.engaged.get("last", ids)
     app.engaged.remove(ids)

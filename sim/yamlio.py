@@ -85,7 +85,7 @@ def _load_chain(fs_path: FsPath, lines: LineMap, chain: tuple[FsPath, ...]) -> d
 def _resolve_parent(
     fs_path: FsPath, ref: object, own_lines: LineMap, chain: tuple[FsPath, ...]
 ) -> FsPath:
-    if not isinstance(ref, str) or not ref.strip():
+    if not isinstance(ref, str) or not ref.strip() or "\x00" in ref:
         raise ScenarioError([own_lines.problem(("extends",), "must be a file path", ref)])
     target = (fs_path.parent / ref).resolve()
     if target == fs_path.resolve() or target in chain:

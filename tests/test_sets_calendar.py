@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
-from sim.calendar import Calendar, DayBuckets
+from sim.calendar import Calendar
 from sim.rng import Streams
 from sim.sets import ABSENT, IndexedSet
 
@@ -24,9 +25,29 @@ def test_indexed_set_add_remove_keeps_slots_consistent():
     np.testing.assert_array_equal(members.ids[slot[left]], left)
     np.testing.assert_array_equal(members.get("mod7", left), left % 7)
     np.testing.assert_array_equal(members.column("day")[slot[left]], -(left % 5))
-    members.remove(left[:5])  # the one-by-one path
+    members.remove(left[:5])  # a handful
     np.testing.assert_array_equal(members.get("mod7", left[5:]), left[5:] % 7)
     assert (slot[gone] == ABSENT).all()
+
+
+@pytest.mark.parametrize("k", [1, 5, 300, 599])
+def test_compiled_removal_matches_numpy(monkeypatch, k):
+    """Both removal paths leave the same members in the same order, columns aligned."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(k)
+    ids = rng.permutation(1000)[:600].astype(np.int32)
+    gone = rng.choice(ids, k, replace=False)
+    arrangements = []
+    for kernels in ("numba", "numpy"):
+        monkeypatch.setenv("APPSIM_KERNELS", kernels)
+        slot = np.full(1000, ABSENT, np.int32)
+        members = IndexedSet(slot, columns={"mod7": np.uint16})
+        members.add(ids, mod7=ids % 7)
+        members.remove(gone)
+        np.testing.assert_array_equal(members.column("mod7"), members.members() % 7)
+        np.testing.assert_array_equal(slot[members.members()], np.arange(600 - k))
+        arrangements.append(members.members().copy())
+    np.testing.assert_array_equal(*arrangements)
 
 
 def test_indexed_set_take_is_uniform():
@@ -39,25 +60,6 @@ def test_indexed_set_take_is_uniform():
         hits[members.take(rng, 5)] += 1
     # each id drawn with probability 1/4: 500 expected, sd ~19
     assert np.abs(hits - 500).max() < 5 * 19
-
-
-def test_day_buckets_return_each_id_on_its_day():
-    buckets = DayBuckets(200)
-    rng = np.random.default_rng(2)
-    days = rng.integers(0, 250, 1000)
-    ids = np.arange(1000, dtype=np.int32)
-    buckets.add(days[:500], ids[:500])
-    seen = {}
-    for day in range(200):
-        if day == 40:  # adding while a block is open must still work
-            late = days[500:] >= 40
-            buckets.add(days[500:][late], ids[500:][late])
-        for i in buckets.pop(day):
-            seen[int(i)] = day
-    expected = {
-        int(i): int(d) for i, d in zip(ids, days, strict=True) if d < 200 and (i < 500 or d >= 40)
-    }
-    assert seen == expected
 
 
 def test_calendar_months():
