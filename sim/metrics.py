@@ -14,7 +14,7 @@ import pandas as pd
 
 from .apps import ENGAGED, LAPSED, NO_DAY, AppState
 from .calendar import Calendar
-from .kernels import PAST, ActivityBooks, activity_step
+from .kernels import PAST, ActivityBooks, activity_step, count_masks
 
 NOTHING_U16, NOTHING_I16, NOTHING_I64 = (np.empty(0, t) for t in (np.uint16, np.int16, np.int64))
 STOCKS = ("registered", "engaged", "lapsed")
@@ -163,7 +163,7 @@ class Recorder:
 
 def _overlap(mask: np.ndarray, n_apps: int) -> np.ndarray:
     """Agents in both app a and app b, from per-agent bit masks: an n_apps x n_apps matrix."""
-    combos = np.bincount(mask, minlength=1 << n_apps)[: 1 << n_apps]
+    combos = count_masks(mask, n_apps)
     bits = (np.arange(1 << n_apps)[:, None] >> np.arange(n_apps)[None, :]) & 1
     return (bits.T * combos) @ bits
 
