@@ -108,6 +108,13 @@ class AppState:
         self.lapse_hazard, self.lapse_exponent, self.never_active, self.beta_a, self.beta_b = (
             np.zeros(n_segments) for _ in range(5)
         )
+        # and over the app's own segments, in order: the daily adoption and reactivation
+        listed = list(params.values())
+        self.seg_index = np.array(list(params), dtype=np.int64)
+        self.ceiling = np.array([par.ceiling for par in listed])
+        self.p_per_day = np.array([par.p_per_day for par in listed])
+        self.q_per_day = np.array([par.q_per_day for par in listed])
+        self.reactivation_hazard = np.array([par.reactivation_hazard for par in listed])
         for s, par in params.items():
             self.lapse_hazard[s], self.lapse_exponent[s] = par.lapse_hazard, par.lapse_exponent
             self.never_active[s] = par.never_active_share

@@ -19,6 +19,8 @@ EMPTY = np.empty(0, dtype=np.int32)
 
 def admit(app: AppState, seg: int, ids: np.ndarray) -> np.ndarray:
     """Newly eligible agents join the app's adoption pool."""
+    if len(ids) == 0:
+        return ids
     ids = ids[app.state[ids] == OUT]
     app.state[ids] = POOL
     app.pool[seg].add(ids)
@@ -92,7 +94,7 @@ def reactivate(app: AppState, day: int, rng: np.random.Generator, multipliers: n
     """Dormant users come back at their segment's hazard times the levers' multiplier."""
     segs = app.segments
     sizes = np.array([len(app.lapsed[s]) for s in segs])
-    rates = np.array([app.params[s].reactivation_hazard for s in segs]) * multipliers[segs]
+    rates = app.reactivation_hazard * multipliers[app.seg_index]
     counts = rng.binomial(sizes, np.clip(rates, 0.0, 1.0))
     back = [(app.lapsed[s].take(rng, int(k)), s) for s, k in zip(segs, counts, strict=True) if k]
     if back:
@@ -110,16 +112,13 @@ def bass_adoptions(
     mouth) is, as in Bass's model, the app's registered users over its whole market potential.
     Returns the adopters (taken out of the pool) and their segments.
     """
-    segs = app.segments
-    par = [app.params[s] for s in segs]
-    potential = np.minimum(1.0, np.array([p.ceiling for p in par]) * ceilings[segs])
-    potential = np.floor(potential * app.eligible_count[segs])
+    segs, index = app.segments, app.seg_index
+    potential = np.minimum(1.0, app.ceiling * ceilings[index])
+    potential = np.floor(potential * app.eligible_count[index])
     total = potential.sum()
     word_of_mouth = min(1.0, app.registered_count.sum() / total) if total > 0 else 0.0
-    p = np.array([x.p_per_day for x in par])
-    q = np.array([x.q_per_day for x in par])
-    hazard = np.clip((p + q * word_of_mouth) * acquisition[segs], 0.0, 1.0)
-    remaining = np.maximum(potential - app.registered_count[segs], 0).astype(np.int64)
+    hazard = np.clip((app.p_per_day + app.q_per_day * word_of_mouth) * acquisition[index], 0, 1)
+    remaining = np.maximum(potential - app.registered_count[index], 0).astype(np.int64)
     counts = rng.binomial(remaining, hazard)
     return _concat(
         [(app.pool[s].take(rng, int(k)), s) for s, k in zip(segs, counts, strict=True) if k]
