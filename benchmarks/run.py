@@ -3,7 +3,7 @@
     python benchmarks/run.py baseline --scales 1000 100 --repeats 3
     python benchmarks/run.py reference --scales 50 10 --repeats 3
     python benchmarks/run.py kernels --scale 300 --repeats 3
-    python benchmarks/run.py profile --scale 1000
+    python benchmarks/run.py profile --scale 100
 
 Each baseline run is a separate process under /usr/bin/time -v (peak RSS); the fast and the
 reference engine are timed side by side in one process. Results are printed as markdown,
@@ -160,14 +160,37 @@ def kernels(scale: float, repeats: int) -> None:
 
 
 def profile(scale: float) -> None:
+    """cProfile of one run, then a run without it timing each part of the compiled
+    activity step (the step's Python body calling its compiled parts, each timed)."""
     import sim
+    from sim import kernels as k
 
     scenario = sim.load_scenario(BASELINE)
+    sim.run(scenario, seed=0, scale=scale * 10)  # compile (or load) the kernels first
     profiler = cProfile.Profile()
     profiler.enable()
     sim.run(scenario, seed=0, scale=scale)
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+    parts = ("select", "record_members", "sort_ids", "mask", "suite")
+    spent = dict.fromkeys(parts, 0.0)
+    for part in parts:
+        setattr(k, f"_jit_{part}", _timed(getattr(k, f"_jit_{part}"), spent, part))
+    k._jit_loop = k._loop  # type: ignore[assignment]
+    t = time.perf_counter()
+    sim.run(scenario, seed=0, scale=scale)
+    print(f"run without the profiler: {time.perf_counter() - t:.1f} s; activity step parts:")
+    print(", ".join(f"{part} {seconds:.1f} s" for part, seconds in spent.items()))
+
+
+def _timed(function, spent, name):  # type: ignore[no-untyped-def]
+    def timed(*args):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        out = function(*args)
+        spent[name] += time.perf_counter() - t
+        return out
+
+    return timed
 
 
 def main() -> None:

@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from .compiled import compile_all, use_compiled
+from .compiled import compile_all, prefetch, use_compiled
 
 EMPTY = np.empty(0, np.int32)
 GOLDEN, MIX1, MIX2 = (
     np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 )
 ONE = np.uint64(65536)  # multiplier 1 in fixed point
+AHEAD = 16  # how many actives ahead to prefetch per-customer entries
 NO_DAY = -64  # the last active day of an agent never active
 PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"
 
@@ -249,7 +250,10 @@ def _sort_ids(ids, work, out):  # fmt: skip
 def _mask(first, month_mask, app, overlap):  # fmt: skip
     """`_numpy_mask`, compiled."""
     bit = np.uint16(1 << app)
-    for agent in first:
+    for j in range(len(first)):
+        if j + AHEAD < len(first):
+            prefetch(month_mask, first[j + AHEAD])
+        agent = first[j]
         old = month_mask[agent]
         if old & bit:
             continue
@@ -267,7 +271,10 @@ def _mask(first, month_mask, app, overlap):  # fmt: skip
 def _suite(active, day, month_start, suite_last, suite_hist):  # fmt: skip
     """The suite's last-active days of today's actives (distinct within the app)."""
     n_fresh = n_first = 0
-    for agent in active:
+    for j in range(len(active)):
+        if j + AHEAD < len(active):
+            prefetch(suite_last, active[j + AHEAD])
+        agent = active[j]
         old = suite_last[agent]
         if old != day:
             n_fresh += 1

@@ -28,7 +28,7 @@ from .population import build_population
 from .rng import Streams
 from .schema import Scenario
 
-MAX_AGENT_DAYS = 20_000_000  # ~ ten minutes of this engine on one core
+MAX_AGENT_DAYS = 150_000_000  # ~ ten minutes of this engine on one core (4 us an agent-day)
 OUT, POOL, ENGAGED, LAPSED, GONE = "out", "pool", "engaged", "lapsed", "gone"
 
 

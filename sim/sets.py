@@ -152,9 +152,16 @@ def distinct_positions(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     if k * k < n:
         while True:
             positions = rng.integers(0, n, size=k)
-            if k == 1 or len(set(positions.tolist())) == k:
+            if _all_distinct(positions):
                 return positions
     return rng.choice(n, size=k, replace=False)
+
+
+def _all_distinct(values: np.ndarray) -> bool:
+    if len(values) < 64:  # a Python set is quicker than a sort for a few
+        return len(set(values.tolist())) == len(values)
+    ordered = np.sort(values)
+    return bool((ordered[1:] != ordered[:-1]).all())
 
 
 def _grow(array: np.ndarray, size: int) -> np.ndarray:
