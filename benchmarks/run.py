@@ -172,7 +172,7 @@ def profile(scale: float) -> None:
     sim.run(scenario, seed=0, scale=scale)
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
-    parts = ("select", "record_members", "sort_ids", "mask", "suite")
+    parts = ("select", "record_members", "mask", "suite")
     spent = dict.fromkeys(parts, 0.0)
     for part in parts:
         setattr(k, f"_jit_{part}", _timed(getattr(k, f"_jit_{part}"), spent, part))

@@ -76,7 +76,7 @@ def activity_step(
 ) -> tuple[np.ndarray, DayCounts]:
     """A member is active when its draw (`uniform16(key, ...)`, one per member in order) <
     threshold x its segment's multiplier; record the actives in `members` and `books`.
-    Returns the active ids (ascending) and the counts."""
+    Returns the active ids (in the members' order) and the counts."""
     if len(members.ids) == 0:
         return EMPTY, DayCounts(0, 0, 0, 0)
     factors = fixed_point(multipliers)
@@ -132,7 +132,6 @@ def _numpy_step(
     if len(b.month_mask):
         _numpy_mask(first, b.month_mask, b.app, b.overlap)
     active = m.ids[pos]
-    active = np.sort(active)
     fresh, suite_first = 0, 0
     if len(b.suite_last):
         suite_old = b.suite_last[active]
@@ -223,30 +222,6 @@ def _record_members(
     return n_first
 
 
-def _counting_pass(ids, shift, bits, out):  # fmt: skip
-    """Stable counting sort of `ids` by the digit (id >> shift) & (2^bits - 1), into `out`."""
-    counts = np.zeros((1 << bits) + 1, np.int64)
-    digit_mask = (1 << bits) - 1
-    for agent in ids:
-        counts[((agent >> shift) & digit_mask) + 1] += 1
-    for digit in range(1 << bits):
-        counts[digit + 1] += counts[digit]
-    for agent in ids:
-        digit = (agent >> shift) & digit_mask
-        out[counts[digit]] = agent
-        counts[digit] += 1
-
-
-def _sort_ids(ids, work, out):  # fmt: skip
-    """Ascending sort of non-negative ids into `out`: radix sort in two counting passes."""
-    width = 1
-    while (1 << width) <= ids.max():
-        width += 1
-    low = (width + 1) // 2
-    _jit_counting_pass(ids, 0, low, work)
-    _jit_counting_pass(work[: len(ids)], low, max(width - low, 1), out)
-
-
 def _mask(first, month_mask, app, overlap):  # fmt: skip
     """`_numpy_mask`, compiled."""
     bit = np.uint16(1 << app)
@@ -288,18 +263,17 @@ def _suite(active, day, month_start, suite_last, suite_hist):  # fmt: skip
 
 def _loop(
     ids, threshold, last, reg, segment, key, scaled, factors, day, month_start, hist, cohort,
-    month_mask, overlap, app, suite_last, suite_hist, positions, unsorted, active, first,
+    month_mask, overlap, app, suite_last, suite_hist, positions, active, first,
 ):  # fmt: skip
-    """The step, compiled: the members' own columns in sequence, then the per-agent arrays
-    (month mask, suite) for the actives in ascending ids, which the memory prefetcher can
-    follow (5x faster than random order at 1:100)."""
+    """The step, compiled: the members' own columns in sequence, then the per-customer
+    arrays (month mask, suite) at the actives' ids, each entry prefetched a few actives
+    ahead (as fast as in ascending id order, which would cost a sort)."""
     n = _jit_select(threshold, segment, key, scaled, factors, positions)
     if n == 0:
         return 0, 0, 0, 0
     n_first = _jit_record_members(
-        positions[:n], ids, last, reg, day, month_start, hist, cohort, unsorted, first
+        positions[:n], ids, last, reg, day, month_start, hist, cohort, active, first
     )
-    _jit_sort_ids(unsorted[:n], positions, active)  # positions are spent: reuse them
     if len(month_mask):
         _jit_mask(first[:n_first], month_mask, app, overlap)
     fresh = suite_first = 0
@@ -317,12 +291,12 @@ def _compiled_step(
     month_start: int,
     b: ActivityBooks,
 ) -> tuple[np.ndarray, DayCounts]:
-    positions, unsorted, active, first = _scratch(len(m.ids))
+    positions, active, first = _scratch(len(m.ids))
     assert _jit_loop is not None
     n, n_first, fresh, suite_first = _jit_loop(
         m.ids, m.threshold, m.last, m.reg, m.segment, key, scaled, factors, np.int16(day),
         month_start, b.hist, b.cohort, b.month_mask, b.overlap, b.app, b.suite_last,
-        b.suite_hist, positions, unsorted, active, first,
+        b.suite_hist, positions, active, first,
     )  # fmt: skip
     return active[:n].copy(), DayCounts(n, n_first, fresh, suite_first)
 
@@ -347,10 +321,10 @@ _SCRATCH: list[np.ndarray] = []
 
 
 def _scratch(n: int) -> list[np.ndarray]:
-    """Four int32 work arrays of length >= n, reused from call to call: fresh ones would
+    """Three int32 work arrays of length >= n, reused from call to call: fresh ones would
     cost a page fault per 4 KiB on every call, more than the step itself."""
     if not _SCRATCH or len(_SCRATCH[0]) < n:
-        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 4]
+        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 3]
     return _SCRATCH
 
 
@@ -360,13 +334,11 @@ def _scratch(n: int) -> list[np.ndarray]:
     _jit_select_scaled,
     _jit_select,
     _jit_record_members,
-    _jit_counting_pass,
-    _jit_sort_ids,
     _jit_mask,
     _jit_suite,
     _jit_loop,
     _jit_count_masks,
 ) = compile_all(
-    _splitmix, _select_plain, _select_scaled, _select, _record_members, _counting_pass,
-    _sort_ids, _mask, _suite, _loop, _count_masks,
+    _splitmix, _select_plain, _select_scaled, _select, _record_members, _mask, _suite, _loop,
+    _count_masks,
 )  # fmt: skip
