@@ -58,41 +58,58 @@ def build_population(
     """Draw every agent's segment and eligibility day."""
     counts = agents_per_day(spec, cal, scale)
     n = int(counts[-1])
-    join_day = np.searchsorted(counts, np.arange(n), side="right").astype(np.int32)
+    # agents are numbered in order of joining: counts[d] - counts[d - 1] of them join on day d
+    join_day = np.repeat(np.arange(cal.n_days, dtype=np.int32), np.diff(counts, prepend=0))
     names = list(spec.segments)
     shares = np.array([spec.segments[s].share for s in names])
     rng = streams.get("population", "segment")
     segment = np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right")
     segment = np.minimum(segment, len(names) - 1).astype(np.uint8)
-    mobile_day = _mobile_days(spec, names, segment, cal, streams)
+    members = _split_by_segment(segment, len(names))
+    mobile_day = _mobile_days(spec, names, members, cal, streams)
     eligible = np.maximum(join_day, mobile_day).astype(np.int32)
-    order, days = _sort_by_eligibility(segment, eligible, len(names))
+    order, days = _sort_by_eligibility(members, eligible, cal.n_days)
     bounds = [np.searchsorted(d, np.arange(cal.n_days + 1), side="left") for d in days]
     return Population(scale, names, segment, eligible, order, bounds)
 
 
+def _split_by_segment(segment: np.ndarray, n_segments: int) -> list[np.ndarray]:
+    """Each segment's agent ids, ascending (one stable radix sort of the uint8 segments)."""
+    by_segment = np.argsort(segment, kind="stable").astype(np.int32)
+    return np.split(by_segment, np.cumsum(np.bincount(segment, minlength=n_segments))[:-1])
+
+
 def _mobile_days(
-    spec: PopulationSpec, names: list[str], segment: np.ndarray, cal: Calendar, streams: Streams
+    spec: PopulationSpec,
+    names: list[str],
+    members: list[np.ndarray],
+    cal: Calendar,
+    streams: Streams,
 ) -> np.ndarray:
     """Day each agent goes mobile: inverse of the segment's logistic adoption curve."""
-    out = np.full(len(segment), NEVER, dtype=np.int64)
-    for s, name in enumerate(names):
-        members = np.flatnonzero(segment == s)
+    out = np.full(sum(len(m) for m in members), NEVER, dtype=np.int64)
+    for name, ids in zip(names, members, strict=True):
         curve = spec.segments[name].mobile
-        u = streams.get("population", "mobile", name).random(len(members))
+        u = streams.get("population", "mobile", name).random(len(ids))
         ok = u < curve.ceiling
         u = u[ok]
         offset = curve.width_days * np.log(u / (curve.ceiling - u))
         day = cal.day(curve.midpoint) + np.ceil(offset)
-        out[members[ok]] = np.clip(day, 0, NEVER)
+        out[ids[ok]] = np.clip(day, 0, NEVER)
     return out
 
 
 def _sort_by_eligibility(
-    segment: np.ndarray, eligible: np.ndarray, n_segments: int
+    members: list[np.ndarray], eligible: np.ndarray, n_days: int
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    order = np.lexsort((eligible, segment)).astype(np.int32)
-    counts = np.bincount(segment, minlength=n_segments)
-    parts = np.split(order, np.cumsum(counts)[:-1])
-    sorted_ids = [p.copy() for p in parts]
-    return sorted_ids, [eligible[p] for p in sorted_ids]
+    """Each segment's agents by eligibility day (ties by id), and those days. Days past the
+    horizon count as one (those agents are never reached): the days then fit 16 bits, which
+    numpy sorts by radix, 5x faster than a comparison sort at 1:10."""
+    key_type = np.uint16 if n_days < np.iinfo(np.uint16).max else np.int64
+    order, days = [], []
+    for ids in members:
+        day = np.minimum(eligible[ids], n_days).astype(key_type)
+        by_day = np.argsort(day, kind="stable")
+        order.append(ids[by_day])
+        days.append(day[by_day])
+    return order, days
