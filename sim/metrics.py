@@ -14,7 +14,7 @@ import pandas as pd
 
 from .apps import ENGAGED, LAPSED, NO_DAY, AppState
 from .calendar import Calendar
-from .kernels import PAST, ActivityBooks, activity_step, count_masks
+from .kernels import PAST, ActivityBooks, activity_step, count_state_masks
 
 NOTHING_U16, NOTHING_I16, NOTHING_I64 = (np.empty(0, t) for t in (np.uint16, np.int16, np.int64))
 STOCKS = ("registered", "engaged", "lapsed")
@@ -152,18 +152,14 @@ class Recorder:
             self.registered_overlap[day] = self._registered_overlap()
 
     def _registered_overlap(self) -> np.ndarray:
-        mask = np.zeros(len(self.suite_last), np.uint16)
-        for app in self.apps[:MAX_OVERLAP_APPS]:
-            # ENGAGED and LAPSED are consecutive: one wrapping subtraction tests both, and
-            # shifting the 0/1 in is cheaper than a masked update
-            registered = (app.state - np.uint8(ENGAGED)) <= np.uint8(LAPSED - ENGAGED)
-            mask |= registered.astype(np.uint16) << np.uint16(app.index)
-        return _overlap(mask, min(len(self.apps), MAX_OVERLAP_APPS))
+        states = [app.state for app in self.apps[:MAX_OVERLAP_APPS]]
+        # registered = ENGAGED or LAPSED, which are adjacent states
+        return _overlap(count_state_masks(states, ENGAGED, LAPSED), len(states))
 
 
-def _overlap(mask: np.ndarray, n_apps: int) -> np.ndarray:
-    """Agents in both app a and app b, from per-agent bit masks: an n_apps x n_apps matrix."""
-    combos = count_masks(mask, n_apps)
+def _overlap(combos: np.ndarray, n_apps: int) -> np.ndarray:
+    """Agents in both app a and app b, from how many agents have each combination of apps
+    (bit a for app a): an n_apps x n_apps matrix."""
     bits = (np.arange(1 << n_apps)[:, None] >> np.arange(n_apps)[None, :]) & 1
     return (bits.T * combos) @ bits
 

@@ -146,4 +146,17 @@ def test_month_overlap_counted_as_it_goes_equals_the_month_end_count(kernel):
             users = rng.choice(5_000, 60, replace=False).astype(np.int32)
             first = users[month_mask[users] & (1 << app) == 0]
             mask_step(first, month_mask, app, overlap)
-    np.testing.assert_array_equal(overlap, sim.metrics._overlap(month_mask, 5))
+    combos = kernels.count_masks(month_mask, 5)
+    np.testing.assert_array_equal(overlap, sim.metrics._overlap(combos, 5))
+
+
+def test_state_combinations_counted_compiled_equal_numpy(monkeypatch):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(12)
+    states = [rng.integers(0, 5, 10_000).astype(np.uint8) for _ in range(4)]
+    compiled = kernels.count_state_masks(states, 2, 3)
+    monkeypatch.setenv("APPSIM_KERNELS", "numpy")
+    np.testing.assert_array_equal(compiled, kernels.count_state_masks(states, 2, 3))
+    registered = [(s == 2) | (s == 3) for s in states]
+    both_first_two = np.count_nonzero(registered[0] & registered[1])
+    assert sum(c for combo, c in enumerate(compiled) if combo & 3 == 3) == both_first_two
