@@ -1,4 +1,4 @@
-"""The building blocks: indexed member sets, the day-bucket calendar, named streams."""
+"""The building blocks: indexed member sets, the calendar, named streams."""
 
 from __future__ import annotations
 
