@@ -55,7 +55,7 @@ HEADLINES = [
 
 def baseline(scales: list[float], repeats: int) -> None:
     print(
-        f"| scale | agents | wall s (median of {repeats}) | peak RSS GB | "
+        f"| scale | agents | wall s (median of {repeats}) | peak RSS GiB | "
         "engaged agent-app-days | per second | active agent-app-days |"
     )
     print("|---|---|---|---|---|---|---|")

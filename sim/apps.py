@@ -10,8 +10,9 @@ An agent is in exactly one state per app:
 
 POOL and LAPSED members are also kept per segment in `IndexedSet`s, so the engine touches only
 the agents a mechanism concerns and draws uniformly within a segment. ENGAGED members are one
-set per app, with their activity threshold, last active day, registration month and segment as
-columns: the daily activity step then reads contiguous arrays (`kernels.activity_step`).
+set per app, with their activity threshold, last active day, registration month, segment and
+lapse day as columns: the daily activity step and the day's lapse scan then read contiguous
+arrays (`kernels.activity_step`, `AppState.lapsing`).
 Strategy levers change the app through `Modifiers`: persistent multipliers per segment
 (editions, merges, campaigns) and release boosts that decay with a half-life.
 """

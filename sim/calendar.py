@@ -1,8 +1,9 @@
 """Simulated time: day indices <-> dates and month boundaries.
 
 Day 0 is the scenario's start. Events due on a future day (an engaged user's lapse) are kept
-as a day number in a column next to the user, not in a calendar of ids: the day's activity
-step reads those columns anyway, so finding who is due is one scan of a contiguous array.
+as a day number in a column of the engaged set, next to the user's activity threshold, not in
+a calendar of ids: finding who is due is one scan of a contiguous 2-byte column, cheaper than
+filing each new day into a bucket and sorting the buckets out later.
 """
 
 from __future__ import annotations

@@ -25,6 +25,8 @@ from .yamlio import LineMap
 SHARE_TOLERANCE = 1e-6
 Found = Iterator[tuple[Path, str, object]]
 
+MAX_HORIZON_DAYS = 29_220  # 80 years: days are kept as int16 (up to 32,767)
+
 
 def check_scenario(sc: Scenario, lines: LineMap) -> list[Problem]:
     """Every cross-field problem of `sc`, located through `lines`."""
@@ -40,8 +42,8 @@ def check_scenario(sc: Scenario, lines: LineMap) -> list[Problem]:
 def _check_horizon(sc: Scenario) -> Found:
     if sc.horizon.end <= sc.horizon.start:
         yield ("horizon", "end"), "must be after horizon.start", sc.horizon.end
-    elif (sc.horizon.end - sc.horizon.start).days > 36500:
-        yield ("horizon", "end"), "horizon longer than 100 years", sc.horizon.end
+    elif (sc.horizon.end - sc.horizon.start).days >= MAX_HORIZON_DAYS:
+        yield ("horizon", "end"), "horizon longer than 80 years", sc.horizon.end
 
 
 def _check_population(sc: Scenario) -> Found:

@@ -17,6 +17,10 @@ def compile_all(*functions: Callable[..., Any]) -> tuple[Any, ...]:
         import numba
     except ImportError:  # numba is optional: the numpy twins give the same results
         return (None,) * len(functions)
+    if getattr(
+        numba.config, "DISABLE_JIT", False
+    ):  # the loops would run as Python, prefetch and all
+        return (None,) * len(functions)
     jit = numba.njit(cache=True, nogil=True)
     return tuple(jit(f) for f in functions)
 
@@ -31,7 +35,7 @@ def _prefetch_intrinsic() -> Any:
 
     The activity step reads per-customer arrays (the suite's last-active days, the month's
     app masks) at the day's active ids, scattered: one cache miss each at 1:10. Issuing the
-    load a few actives ahead overlaps those misses (1.5x on that loop, and as fast as
+    load a few actives ahead overlaps those misses (1.5x on the suite's loop, as fast as
     visiting the ids in ascending order, which would cost a sort).
     Without numba it is a no-op that is never called compiled."""
     try:

@@ -89,8 +89,10 @@ def activity_step(
 def fixed_point(multipliers: np.ndarray) -> np.ndarray:
     """Multipliers in units of 1/65536 (uint64): a member is active when
     draw x 65536 < threshold x factor, exact integer arithmetic in both twins (2x faster
-    compiled than a float comparison)."""
-    return np.rint(np.asarray(multipliers, np.float64) * float(ONE)).astype(np.uint64)
+    compiled than a float comparison). Capped at 65536, which already makes any nonzero
+    threshold always active, so that threshold x factor cannot overflow."""
+    capped = np.minimum(np.asarray(multipliers, np.float64), float(ONE))
+    return np.rint(capped * float(ONE)).astype(np.uint64)
 
 
 # -- numpy -------------------------------------------------------------------------------------

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from ruamel.yaml import YAML
 
 import sim
 from sim import kernels
@@ -160,3 +164,31 @@ def test_state_combinations_counted_compiled_equal_numpy(monkeypatch):
     registered = [(s == 2) | (s == 3) for s in states]
     both_first_two = np.count_nonzero(registered[0] & registered[1])
     assert sum(c for combo, c in enumerate(compiled) if combo & 3 == 3) == both_first_two
+
+
+@pytest.mark.parametrize("kernel", ["numpy", "compiled"])
+def test_huge_multipliers_make_every_possible_member_active(monkeypatch, kernel):
+    """Multipliers far past 65536 (stacked levers) saturate instead of overflowing."""
+    if kernel == "compiled":
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setenv("APPSIM_KERNELS", "numpy")
+    members, books = _world(np.random.default_rng(13), suite=False)
+    active, _ = kernels.activity_step(
+        members, 3, np.array([1e15, 2.0**33, 1e6]), DAY, MONTH_START, books
+    )
+    assert len(active) == np.count_nonzero(members.threshold)
+
+
+def test_runs_with_numba_jit_disabled(tiny_tree, tmp_path):
+    """NUMBA_DISABLE_JIT (for debugging) runs the numpy twins, not the loops as Python."""
+    pytest.importorskip("numba")
+    path = tmp_path / "tiny.yaml"
+    YAML().dump(tiny_tree, path)
+    run = f"sim.run(sim.load_scenario({str(path)!r}), seed=1, scale=50)"
+    program = f"import sim; print({run}.output_hash())"
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    scenario = sim.load_scenario(path)
+    assert done.stdout.strip() == sim.run(scenario, seed=1, scale=50).output_hash()
