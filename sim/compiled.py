@@ -17,9 +17,8 @@ def compile_all(*functions: Callable[..., Any]) -> tuple[Any, ...]:
         import numba
     except ImportError:  # numba is optional: the numpy twins give the same results
         return (None,) * len(functions)
-    if getattr(
-        numba.config, "DISABLE_JIT", False
-    ):  # the loops would run as Python, prefetch and all
+    # with the JIT disabled they would run as Python, which the prefetch intrinsic cannot
+    if getattr(numba.config, "DISABLE_JIT", False):
         return (None,) * len(functions)
     jit = numba.njit(cache=True, nogil=True)
     return tuple(jit(f) for f in functions)
