@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .calendar import NEVER
 from .kernels import NO_DAY, Members
 from .params import SegmentParams
-from .sets import ABSENT, IndexedSet
+from .sets import ABSENT, IndexedSet, SegmentSets
 
 OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4  # ENGAGED, LAPSED adjacent: "registered"
 LAST_DAY = np.iinfo(np.int16).max
@@ -36,9 +35,8 @@ ENGAGED_COLUMNS: dict[str, type] = {
     "last": np.int16,
     "reg": np.int16,
     "segment": np.uint8,
-    "due": np.int16,  # lapse day (NOT_DUE until drawn at the end of the day of engagement)
+    "due": np.int16,  # lapse day
 }
-NOT_DUE = -1
 
 
 @dataclass
@@ -101,10 +99,9 @@ class AppState:
         # last active day; for engaged agents it is kept in the engaged set (`sync_last_active`)
         self.last_active = np.full(n_agents, NO_DAY, dtype=np.int16)
         self.reg_month = np.zeros(n_agents, dtype=np.int16)  # 0: before the horizon
-        self.pool = {s: IndexedSet(self.slot) for s in params}
+        self.pool = SegmentSets(self.slot, list(params))
         self.engaged = IndexedSet(self.slot, columns=ENGAGED_COLUMNS)
-        self.lapsed = {s: IndexedSet(self.slot) for s in params}
-        self.newly_engaged: list[np.ndarray] = []  # lapse days drawn for these at day end
+        self.lapsed = SegmentSets(self.slot, list(params))
         # per-segment parameters as arrays, to look up per agent
         self.lapse_hazard, self.lapse_exponent, self.never_active, self.beta_a, self.beta_b = (
             np.zeros(n_segments) for _ in range(5)
@@ -135,7 +132,7 @@ class AppState:
         return len(self.engaged)
 
     def n_lapsed(self) -> int:
-        return sum(len(s) for s in self.lapsed.values())
+        return len(self.lapsed)
 
     def n_registered(self) -> int:
         return self.n_engaged() + self.n_lapsed()
@@ -151,25 +148,6 @@ class AppState:
             self.engaged.members(), col("threshold"), col("last"), col("reg"), col("segment")
         )
 
-    def schedule_lapses(self, day: int, segment_of: np.ndarray, rng: np.random.Generator) -> None:
-        """Draw the lapse day of everyone engaged today (geometric waiting times, hazard
-        falling with propensity), in one batch. The day goes into the engaged set's `due`
-        column: finding a day's lapses is then one scan of a contiguous column, cheaper
-        than filing and sorting ids into a calendar."""
-        if not self.newly_engaged:
-            return
-        ids = np.concatenate(self.newly_engaged)
-        self.newly_engaged.clear()
-        ids = ids[self.state[ids] == ENGAGED]  # a delisting may have retired them today
-        seg = segment_of[ids]
-        keep = 1.0 - self.propensity[ids].astype(np.float64)
-        hazard = np.minimum(self.lapse_hazard[seg] * keep ** self.lapse_exponent[seg], 1.0)
-        wait = np.full(len(ids), NEVER, dtype=np.int64)
-        live = hazard > 0
-        # tiny hazards give huge waits: clip before adding so the sum cannot overflow
-        wait[live] = np.minimum(rng.geometric(hazard[live]), NEVER)
-        self.engaged.put("due", ids, np.minimum(day + wait, LAST_DAY))
-
     def lapsing(self, day: int) -> np.ndarray:
-        """The engaged users whose lapse day is today, in the set's order."""
-        return self.engaged.members()[np.flatnonzero(self.engaged.column("due") == day)]
+        """Positions in the engaged set of the users whose lapse day is today, ascending."""
+        return np.flatnonzero(self.engaged.column("due") == day)

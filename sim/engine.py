@@ -87,7 +87,6 @@ class Engine:
             self._referrals(app, day)
         self.rec.close_day(day)
         for app in self.apps:
-            app.schedule_lapses(day, self.pop.segment, self.streams.daily(day, "lapse", app.id))
             app.modifiers.prune(day)
 
     # -- mechanisms, per app -----------------------------------------------------------
@@ -96,7 +95,7 @@ class Engine:
             tr.admit(app, seg, source(seg, first, last))
 
     def _lapse_and_return(self, app: AppState, day: int) -> None:
-        self.rec.count("new_lapsed", app, day, tr.lapse_due(app, self.pop.segment, day))
+        self.rec.count("new_lapsed", app, day, tr.lapse_due(app, day))
         rng = self.streams.daily(day, "reactivation", app.id)
         back = tr.reactivate(app, day, rng, app.modifiers.current("reactivation", day))
         self.rec.count("new_reactivated", app, day, back)
@@ -142,7 +141,7 @@ class Engine:
         rng = self.streams.daily(day, "registration", via, app.id)
         month = int(self.cal.month_of_day[day])
         app.reg_month[ids] = month + 1
-        tr.register(app, ids, self.pop.segment[ids], rng, dormant_share)
+        tr.register(app, ids, self.pop.segment[ids], rng, day, dormant_share)
         self.rec.registered(app, ids, day, month)
 
     def launch(self, app: AppState, day: int) -> None:
@@ -151,18 +150,15 @@ class Engine:
         self._admit(app, lambda seg, _first, last: self.pop.eligible_by(seg, last), day, day)
         base = self.scenario.apps[app.id].installed_base
         if base is not None:
-            self._install_base(app, base.customers / self.scale, base.engaged_share)
+            self._install_base(app, base.customers / self.scale, base.engaged_share, day)
 
-    def _install_base(self, app: AppState, n_agents: float, engaged_share: float) -> None:
+    def _install_base(self, app: AppState, n_agents: float, engaged_share: float, day: int) -> None:
         rng = self.streams.get("installed_base", app.id)
-        sizes = np.array([len(app.pool[s]) for s in app.segments], dtype=np.int64)
+        sizes = app.pool.sizes()
         n = min(round(n_agents), int(sizes.sum()))
         per_seg = rng.multivariate_hypergeometric(sizes, n) if n else np.zeros_like(sizes)
-        ids = np.concatenate(
-            [app.pool[s].take(rng, int(k)) for s, k in zip(app.segments, per_seg, strict=True)]
-        )
-        segs = self.pop.segment[ids]
-        engaged = tr.register(app, ids, segs, rng, dormant_share=1.0 - engaged_share)
+        ids, segs = app.pool.take(rng, per_seg)
+        engaged = tr.register(app, ids, segs, rng, day, dormant_share=1.0 - engaged_share)
         self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
         self._seed_history(app, engaged, rng)
 
@@ -208,13 +204,12 @@ class Engine:
         group = tr.pick_from_pool(dst, ids[new], self.pop.segment)  # all of them: distinct
         dst.propensity[group] = src.propensity[group]
         dst.reg_month[group] = month + 1
-        tr.enroll(dst, group, self.pop.segment[group], was_engaged[new])
+        tr.enroll(dst, group, self.pop.segment[group], was_engaged[new], rng, day)
         self.rec.registered(dst, group, day, month)
         self.rec.count("new_migrated_in", dst, day, len(group))
         wake = ids[(state == LAPSED) & was_engaged]
-        for seg, woken in tr.split_by_segment(wake, self.pop.segment, dst.segments):
-            dst.lapsed[seg].remove(woken)
-        tr.engage(dst, wake, self.pop.segment[wake])
+        dst.lapsed.remove(wake, self.pop.segment[wake])
+        tr.engage(dst, wake, self.pop.segment[wake], rng, day)
         self.rec.count("new_reactivated", dst, day, len(wake))
         return int(can.sum())
 
@@ -223,10 +218,9 @@ class Engine:
     ) -> None:
         """A channel brings `n_agents` new users, spread over segments by pool size."""
         rng = self.streams.daily(day, "channel", name)
-        sizes = np.array([len(app.pool[s]) for s in segments], dtype=np.int64)
+        sizes = app.pool.sizes() * np.isin(app.segments, segments)
         n = min(n_agents, int(sizes.sum()))
         if n <= 0:
             return
-        per_seg = rng.multivariate_hypergeometric(sizes, n)
-        taken = [app.pool[s].take(rng, int(k)) for s, k in zip(segments, per_seg, strict=True)]
-        self.register(app, np.concatenate(taken), day, f"channel:{name}")
+        ids, _ = app.pool.take(rng, rng.multivariate_hypergeometric(sizes, n))
+        self.register(app, ids, day, f"channel:{name}")

@@ -1,10 +1,11 @@
 """The simulated customers: who they are and from which day each can use an app.
 
 Each agent stands for `scale` customers. The customer base grows along the scenario's dated
-series (piecewise linear, flat outside it); agent i joins on the first day the base exceeds
-i agents. Each agent has a segment and a day on which it goes mobile (a logistic curve per
-segment); it is *eligible* for apps from the later of joining and going mobile. Agents are kept
-sorted by eligibility day within each segment, so each day's newcomers are one slice.
+series (piecewise linear, flat outside it); the i-th agent to join does so on the first day the
+base exceeds i agents. Each agent has a segment and a day on which it goes mobile (a logistic
+curve per segment); it is *eligible* for apps from the later of joining and going mobile.
+Agents are numbered in order of eligibility (ties in order of joining), so each day's
+newcomers are one run of neighbouring ids, and one slice of their segment's list.
 """
 
 from __future__ import annotations
@@ -58,17 +59,21 @@ def build_population(
     """Draw every agent's segment and eligibility day."""
     counts = agents_per_day(spec, cal, scale)
     n = int(counts[-1])
-    # agents are numbered in order of joining: counts[d] - counts[d - 1] of them join on day d
+    # in order of joining: counts[d] - counts[d - 1] agents join on day d
     join_day = np.repeat(np.arange(cal.n_days, dtype=np.int32), np.diff(counts, prepend=0))
     names = list(spec.segments)
     shares = np.array([spec.segments[s].share for s in names])
     rng = streams.get("population", "segment")
     segment = np.searchsorted(np.cumsum(shares / shares.sum()), rng.random(n), side="right")
     segment = np.minimum(segment, len(names) - 1).astype(np.uint8)
-    members = _split_by_segment(segment, len(names))
-    mobile_day = _mobile_days(spec, names, members, cal, streams)
+    mobile_day = _mobile_days(spec, names, _split_by_segment(segment, len(names)), cal, streams)
     eligible = np.maximum(join_day, mobile_day).astype(np.int32)
-    order, days = _sort_by_eligibility(members, eligible, cal.n_days)
+    # renumber by eligibility: a day's admissions then touch neighbouring memory (4x faster
+    # at 1:10), and each segment's ids, ascending, are in eligibility order
+    by_day = _order_by_day(eligible, cal.n_days)
+    segment, eligible = segment[by_day], eligible[by_day]
+    order = _split_by_segment(segment, len(names))
+    days = [np.minimum(eligible[ids], cal.n_days) for ids in order]
     bounds = [np.searchsorted(d, np.arange(cal.n_days + 1), side="left") for d in days]
     return Population(scale, names, segment, eligible, order, bounds)
 
@@ -99,17 +104,9 @@ def _mobile_days(
     return out
 
 
-def _sort_by_eligibility(
-    members: list[np.ndarray], eligible: np.ndarray, n_days: int
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Each segment's agents by eligibility day (ties by id), and those days. Days past the
-    horizon count as one (those agents are never reached): the days then fit 16 bits, which
-    numpy sorts by radix, 5x faster than a comparison sort at 1:10."""
+def _order_by_day(eligible: np.ndarray, n_days: int) -> np.ndarray:
+    """Agents by eligibility day, ties by id. Days past the horizon count as one (those
+    agents are never reached): the days then fit 16 bits, which numpy sorts by radix, 5x
+    faster than a comparison sort at 1:10."""
     key_type = np.uint16 if n_days < np.iinfo(np.uint16).max else np.int64
-    order, days = [], []
-    for ids in members:
-        day = np.minimum(eligible[ids], n_days).astype(key_type)
-        by_day = np.argsort(day, kind="stable")
-        order.append(ids[by_day])
-        days.append(day[by_day])
-    return order, days
+    return np.argsort(np.minimum(eligible, n_days).astype(key_type), kind="stable")

@@ -60,6 +60,14 @@ class IndexedSet:
         self.slot[ids] = np.arange(self.n, self.n + k, dtype=np.int32)
         self.n += k
 
+    def grow_by(self, k: int) -> int:
+        """Make room for k new members, to be written by the caller (ids, columns and
+        slots) at rows start .. start + k - 1; returns start."""
+        start = self.n
+        self._reserve(start + k)
+        self.n += k
+        return start
+
     def remove(self, ids: np.ndarray) -> None:
         """Remove distinct ids that are members of this set: the members in the tail that
         stay fill the holes the others leave below the new size (one compiled pass over the
@@ -77,19 +85,6 @@ class IndexedSet:
         for col in self.cols.values():
             col[holes] = col[movers]
         self.n = new_n
-
-    def sample(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        """k distinct members drawn uniformly (not removed)."""
-        k = min(k, self.n)
-        if k == 0:
-            return np.empty(0, dtype=np.int32)
-        return self.ids[distinct_positions(rng, self.n, k)]
-
-    def take(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        """Draw k distinct members uniformly and remove them."""
-        chosen = self.sample(rng, k)
-        self.remove(chosen)
-        return chosen
 
     def clear(self) -> np.ndarray:
         """Remove every member; return them."""
@@ -145,6 +140,137 @@ def _plan_removal(ids, slot, dense, new_n, n, holes, movers):  # fmt: skip
     return n_holes
 
 
+class SegmentSets:
+    """One `IndexedSet` per segment (an app's pool, or its dormant users), sharing the
+    app's slot array: draws are uniform within a segment. Adding and taking handle every
+    segment in one compiled pass where numba is installed (numpy per segment otherwise,
+    same arrangement)."""
+
+    def __init__(self, slot: np.ndarray, segments: list[int]):
+        self.slot, self.segments = slot, segments
+        self.sets = [IndexedSet(slot) for _ in segments]
+        self.index_of = np.zeros(max(segments, default=0) + 1, dtype=np.int64)
+        self.index_of[segments] = np.arange(len(segments))
+        self.codes = np.array(segments, dtype=np.uint8)
+
+    def __getitem__(self, seg: int) -> IndexedSet:
+        return self.sets[int(self.index_of[seg])]
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.sets)
+
+    def sizes(self) -> np.ndarray:
+        """Members per segment, in the order of `segments`."""
+        return np.array([s.n for s in self.sets], dtype=np.int64)
+
+    def add(self, ids: np.ndarray, segs: np.ndarray) -> None:
+        """Insert ids (in no set of the app), each into its segment's set, in order."""
+        if len(ids) == 0:
+            return
+        index = self.index_of[segs]
+        if not use_compiled(_jit_add_by_index):
+            for i, members in enumerate(self.sets):
+                members.add(ids[index == i])
+            return
+        counts = np.bincount(index, minlength=len(self.sets))
+        starts = np.array([m.grow_by(int(k)) for m, k in zip(self.sets, counts, strict=True)])
+        _jit_add_by_index(ids, index, starts, tuple(m.ids for m in self.sets), self.slot)
+
+    def take(self, rng: np.random.Generator, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Draw counts[i] distinct members uniformly from segment i's set (capped at its
+        size) and remove them; returns them, segment by segment, and their segments.
+
+        A partial Fisher-Yates shuffle into each set's tail: draw d is uniform over the
+        n - d members not yet drawn and swaps with the last of them, then the set shrinks.
+        No redraws and no holes to fill: one draw of uniforms and one pass for all segments.
+        A uniform u picks position floor(u (n - d)), within 2**-53 of uniform."""
+        sizes = self.sizes()
+        counts = np.minimum(counts, sizes)
+        total = int(counts.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint8)
+        uniforms = rng.random(total)
+        taken = np.empty(total, dtype=np.int32)
+        if use_compiled(_jit_take_by_index):
+            dense = tuple(m.ids for m in self.sets)
+            _jit_take_by_index(uniforms, counts, sizes, dense, self.slot, taken)
+        else:
+            start = 0
+            for members, k in zip(self.sets, counts.tolist(), strict=True):
+                if k:
+                    mine = slice(start, start + k)
+                    taken[mine] = _take_into_tail(uniforms[mine], members.ids, self.slot, members.n)
+                    start += k
+        for members, k in zip(self.sets, counts.tolist(), strict=True):
+            members.n -= k
+        return taken, np.repeat(self.codes, counts)
+
+    def remove(self, ids: np.ndarray, segs: np.ndarray) -> None:
+        """Remove distinct members, of segments `segs`."""
+        index = self.index_of[segs]
+        for i, members in enumerate(self.sets):
+            members.remove(ids[index == i])
+
+    def clear(self) -> np.ndarray:
+        """Remove every member; return them."""
+        return np.concatenate([m.clear() for m in self.sets] or [np.empty(0, np.int32)])
+
+
+def _add_by_index(ids, index, starts, dense, slot):  # fmt: skip
+    """`SegmentSets.add`, compiled: each id goes to the next free row of its set."""
+    for j in range(len(ids)):
+        i = index[j]
+        row = starts[i]
+        starts[i] = row + 1
+        dense[i][row] = ids[j]
+        slot[ids[j]] = row
+
+
+def _take_by_index(uniforms, counts, sizes, dense, slot, taken):  # fmt: skip
+    """`SegmentSets.take`, compiled: `_take_into_tail` in each segment's set in turn."""
+    j = 0
+    for i in range(len(counts)):
+        n = sizes[i]
+        for d in range(counts[i]):
+            last = n - 1 - d
+            p = min(np.int64(uniforms[j] * (last + 1)), last)
+            agent = dense[i][p]
+            moved = dense[i][last]
+            dense[i][p] = moved
+            slot[moved] = p
+            slot[agent] = ABSENT  # after the line above: when p is the last, moved is agent
+            taken[j] = agent
+            j += 1
+
+
+def _take_into_tail(
+    uniforms: np.ndarray, dense: np.ndarray, slot: np.ndarray, n: int
+) -> np.ndarray:
+    """One set's partial Fisher-Yates shuffle into its tail, in numpy: draw d takes the
+    member at floor(uniforms[d] (n - d)) and moves the last undrawn one, at n - 1 - d, into
+    its place. When no draw lands where an earlier one wrote (distinct picks, none in the
+    last k positions) the swaps are independent and run as a few vectorised steps;
+    otherwise (rare unless k is near n) they run one by one."""
+    k = len(uniforms)
+    last = n - 1 - np.arange(k)
+    picks = np.minimum((uniforms * (last + 1)).astype(np.int64), last)
+    if picks.max() < n - k and _all_distinct(picks):
+        taken = dense[picks]
+        moved = dense[last]
+        dense[picks] = moved
+        slot[moved] = picks
+        slot[taken] = ABSENT
+        return taken
+    taken = np.empty(k, dtype=np.int32)
+    for d, p in enumerate(picks.tolist()):
+        agent, moved = dense[p], dense[n - 1 - d]
+        dense[p] = moved
+        slot[moved] = p
+        slot[agent] = ABSENT
+        taken[d] = agent
+    return taken
+
+
 def distinct_positions(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     """k distinct positions of range(n), uniformly. When collisions are unlikely, draw with
     replacement and redraw on a repeat (exact rejection sampling, and much cheaper than
@@ -170,4 +296,6 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-(_jit_plan_removal,) = compile_all(_plan_removal)
+_jit_plan_removal, _jit_add_by_index, _jit_take_by_index = compile_all(
+    _plan_removal, _add_by_index, _take_by_index
+)

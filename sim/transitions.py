@@ -3,16 +3,16 @@
 Every function takes the state, the day, a random stream and parameters, changes the state,
 and returns the agent ids that changed (or how many), so the engine can count flows from what
 it gets back. None loops over agents in Python: rare events are binomial counts drawn from
-exchangeable member sets (adoption, reactivation) or pre-scheduled days (lapse).
+exchangeable member sets (adoption, reactivation) or days drawn in advance (lapse).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
-from .apps import ENGAGED, GONE, LAPSED, NOT_DUE, OUT, POOL, AppState
+from .apps import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, AppState
+from .calendar import NEVER
+from .compiled import compile_all, use_compiled
 
 EMPTY = np.empty(0, dtype=np.int32)
 
@@ -38,6 +38,7 @@ def register(
     ids: np.ndarray,
     segs: np.ndarray,
     rng: np.random.Generator,
+    day: int,
     dormant_share: float | None = None,
 ) -> np.ndarray:
     """Register agents (of segments `segs`) taken out of the pool: draw propensities; some
@@ -45,33 +46,84 @@ def register(
     app.propensity[ids] = draw_propensity(rng, app, segs)
     share = app.never_active[segs] if dormant_share is None else dormant_share
     engaged = rng.random(len(ids)) >= share
-    enroll(app, ids, segs, engaged)
+    enroll(app, ids, segs, engaged, rng, day)
     return ids[engaged]
 
 
-def enroll(app: AppState, ids: np.ndarray, segs: np.ndarray, engaged: np.ndarray) -> None:
+def enroll(
+    app: AppState,
+    ids: np.ndarray,
+    segs: np.ndarray,
+    engaged: np.ndarray,
+    rng: np.random.Generator,
+    day: int,
+) -> None:
     """Make agents registered users, engaged where `engaged` is true, dormant elsewhere."""
     app.registered_count += np.bincount(segs, minlength=len(app.registered_count))
-    engage(app, ids[engaged], segs[engaged])
+    engage(app, ids[engaged], segs[engaged], rng, day)
     dormant = ids[~engaged]
     app.state[dormant] = LAPSED
-    for seg, group in _by_segment(dormant, segs[~engaged], app.segments):
-        app.lapsed[seg].add(group)
+    app.lapsed.add(dormant, segs[~engaged])
 
 
-def engage(app: AppState, ids: np.ndarray, segs: np.ndarray | int) -> None:
-    """Put registered agents (in no set of the app) into use; their lapse day is drawn at
-    the end of the day (`AppState.schedule_lapses`)."""
-    app.state[ids] = ENGAGED
-    app.engaged.add(
-        ids,
-        threshold=activity_threshold(app.propensity[ids]),
-        last=app.last_active[ids],
-        reg=app.reg_month[ids],
-        segment=segs,
-        due=NOT_DUE,
-    )
-    app.newly_engaged.append(ids.copy())
+def engage(
+    app: AppState, ids: np.ndarray, segs: np.ndarray, rng: np.random.Generator, day: int
+) -> None:
+    """Put registered agents (in no set of the app) into use, each with the day it will
+    lapse: a geometric waiting time whose daily hazard falls with the propensity."""
+    propensity = app.propensity[ids]
+    due = lapse_days(app, propensity, segs, rng, day)
+    members = app.engaged
+    if not use_compiled(_jit_engage):
+        app.state[ids] = ENGAGED
+        members.add(
+            ids,
+            threshold=activity_threshold(propensity),
+            last=app.last_active[ids],
+            reg=app.reg_month[ids],
+            segment=segs,
+            due=due,
+        )
+        return
+    start = members.grow_by(len(ids))
+    c = members.cols
+    _jit_engage(
+        ids, segs, propensity, due, app.state, app.last_active, app.reg_month, members.slot,
+        members.ids, c["threshold"], c["last"], c["reg"], c["segment"], c["due"], start,
+    )  # fmt: skip
+
+
+def _engage(
+    ids, segs, propensity, due, state, last_active, reg_month, slot,
+    m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start,
+):  # fmt: skip
+    """`engage` after its draws, compiled: one pass over the agents, writing their state and
+    their row of the engaged set (the numpy path makes a dozen passes)."""
+    for j in range(len(ids)):
+        agent = ids[j]
+        row = start + j
+        state[agent] = ENGAGED
+        slot[agent] = row
+        m_ids[row] = agent
+        m_threshold[row] = min(np.rint(np.float64(propensity[j]) * 65536.0), 65535.0)
+        m_last[row] = last_active[agent]
+        m_reg[row] = reg_month[agent]
+        m_segment[row] = segs[j]
+        m_due[row] = due[j]
+
+
+def lapse_days(
+    app: AppState, propensity: np.ndarray, segs: np.ndarray, rng: np.random.Generator, day: int
+) -> np.ndarray:
+    """The day each of these newly engaged users will lapse: a geometric waiting time
+    (capped to what int16 days hold)."""
+    keep = 1.0 - propensity.astype(np.float64)
+    hazard = np.minimum(app.lapse_hazard[segs] * keep ** app.lapse_exponent[segs], 1.0)
+    wait = np.full(len(propensity), NEVER, dtype=np.int64)
+    live = hazard > 0
+    # tiny hazards give huge waits: clip before adding so the sum cannot overflow
+    wait[live] = np.minimum(rng.geometric(hazard[live]), NEVER)
+    return np.minimum(day + wait, LAST_DAY).astype(np.int16)
 
 
 def activity_threshold(propensity: np.ndarray) -> np.ndarray:
@@ -79,28 +131,29 @@ def activity_threshold(propensity: np.ndarray) -> np.ndarray:
     return np.minimum(np.rint(propensity * 65536.0), 65535).astype(np.uint16)
 
 
-def lapse_due(app: AppState, segment_of: np.ndarray, day: int) -> int:
+def lapse_due(app: AppState, day: int) -> int:
     """Engaged users whose lapse day is today become dormant; returns how many."""
-    ids = app.lapsing(day)
+    positions = app.lapsing(day)
+    if len(positions) == 0:
+        return 0
+    engaged = app.engaged
+    ids = engaged.members()[positions]
+    segs = engaged.column("segment")[positions]
     app.state[ids] = LAPSED
-    app.last_active[ids] = app.engaged.get("last", ids)
-    app.engaged.remove(ids)
-    for seg, group in split_by_segment(ids, segment_of, app.segments):
-        app.lapsed[seg].add(group)
+    app.last_active[ids] = engaged.column("last")[positions]
+    engaged.remove(ids)
+    app.lapsed.add(ids, segs)
     return len(ids)
 
 
 def reactivate(app: AppState, day: int, rng: np.random.Generator, multipliers: np.ndarray) -> int:
     """Dormant users come back at their segment's hazard times the levers' multiplier."""
-    segs = app.segments
-    sizes = np.array([len(app.lapsed[s]) for s in segs])
     rates = app.reactivation_hazard * multipliers[app.seg_index]
-    counts = rng.binomial(sizes, np.clip(rates, 0.0, 1.0))
-    back = [(app.lapsed[s].take(rng, int(k)), s) for s, k in zip(segs, counts, strict=True) if k]
-    if back:
-        ids, seg_of = _concat(back)
-        engage(app, ids, seg_of)
-    return int(counts.sum())
+    counts = rng.binomial(app.lapsed.sizes(), np.clip(rates, 0.0, 1.0))
+    ids, segs = app.lapsed.take(rng, counts)
+    if len(ids):
+        engage(app, ids, segs, rng, day)
+    return len(ids)
 
 
 def bass_adoptions(
@@ -112,68 +165,34 @@ def bass_adoptions(
     mouth) is, as in Bass's model, the app's registered users over its whole market potential.
     Returns the adopters (taken out of the pool) and their segments.
     """
-    segs, index = app.segments, app.seg_index
+    index = app.seg_index
     potential = np.minimum(1.0, app.ceiling * ceilings[index])
     potential = np.floor(potential * app.eligible_count[index])
     total = potential.sum()
     word_of_mouth = min(1.0, app.registered_count.sum() / total) if total > 0 else 0.0
     hazard = np.clip((app.p_per_day + app.q_per_day * word_of_mouth) * acquisition[index], 0, 1)
     remaining = np.maximum(potential - app.registered_count[index], 0).astype(np.int64)
-    counts = rng.binomial(remaining, hazard)
-    return _concat(
-        [(app.pool[s].take(rng, int(k)), s) for s, k in zip(segs, counts, strict=True) if k]
-    )
+    return app.pool.take(rng, rng.binomial(remaining, hazard))
 
 
 def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray) -> np.ndarray:
     """Take those of `candidates` (distinct) that are in the app's pool out of it; returns
     them, in the candidates' order."""
     candidates = candidates[app.state[candidates] == POOL]
-    for seg, group in split_by_segment(candidates, segment_of, app.segments):
-        app.pool[seg].remove(group)
+    app.pool.remove(candidates, segment_of[candidates])
     return candidates
-
-
-def split_by_segment(
-    ids: np.ndarray, segment_of: np.ndarray, segments: list[int]
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield (segment, ids of that segment) for the non-empty groups."""
-    if len(ids):
-        yield from _by_segment(ids, segment_of[ids], segments)
-
-
-def _by_segment(
-    ids: np.ndarray, segs: np.ndarray, segments: list[int]
-) -> Iterator[tuple[int, np.ndarray]]:
-    if len(ids) == 0:
-        return
-    first = int(segs[0])
-    if (segs == first).all():  # the common case: one segment (no copies)
-        yield first, ids
-        return
-    for seg in segments:
-        group = ids[segs == seg]
-        if len(group):
-            yield seg, group
-
-
-def _concat(groups: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Ids of several segments as one array, with each one's segment."""
-    if not groups:
-        return EMPTY, np.empty(0, np.uint8)
-    ids = np.concatenate([g for g, _ in groups])
-    segs = np.repeat(np.array([s for _, s in groups], np.uint8), [len(g) for g, _ in groups])
-    return ids, segs
 
 
 def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
     """Delist the app: registered users are gone, the pool empties. Returns (engaged, lapsed)."""
     engaged = app.engaged.clear()
-    lapsed = np.concatenate([s.clear() for s in app.lapsed.values()] or [EMPTY])
-    for pool in app.pool.values():
-        app.state[pool.clear()] = OUT
+    lapsed = app.lapsed.clear()
+    app.state[app.pool.clear()] = OUT
     app.state[engaged] = GONE
     app.state[lapsed] = GONE
     app.registered_count[:] = 0
     app.live, app.delisted = False, True
     return engaged, lapsed
+
+
+(_jit_engage,) = compile_all(_engage)

@@ -32,16 +32,11 @@ def test_segments_and_smartphone_curves(tiny_tree):
     share_old = np.mean(pop.segment == old)
     assert share_old == pytest.approx(0.4, abs=0.01)
     # old: ceiling 0.8, midpoint 2020-06-01, width 120 days -> on 2020-06-01, 0.4 eligible
-    # (among those who had joined by then)
+    # (among those who had joined by then: eligible is the later of joining and going
+    # mobile, drawn independently, so divide by the share joined, known from the base)
     mid = cal.day(dt.date(2020, 6, 1))
-    joined = (
-        np.searchsorted(
-            agents_per_day(sc.population, cal, 1), np.arange(pop.n_agents), side="right"
-        )
-        <= mid
-    )
-    members = (pop.segment == old) & joined
-    eligible = np.mean(pop.eligible_day[members] <= mid)
+    joined_share = agents_per_day(sc.population, cal, 1)[mid] / pop.n_agents
+    eligible = np.mean(pop.eligible_day[pop.segment == old] <= mid) / joined_share
     assert eligible == pytest.approx(0.8 / 2, abs=0.015)
 
 

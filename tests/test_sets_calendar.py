@@ -9,7 +9,7 @@ import pytest
 
 from sim.calendar import Calendar
 from sim.rng import Streams
-from sim.sets import ABSENT, IndexedSet
+from sim.sets import ABSENT, IndexedSet, SegmentSets
 
 
 def test_indexed_set_add_remove_keeps_slots_consistent():
@@ -50,14 +50,41 @@ def test_compiled_removal_matches_numpy(monkeypatch, k):
     np.testing.assert_array_equal(*arrangements)
 
 
-def test_indexed_set_take_is_uniform():
+@pytest.mark.parametrize("k", [0, 1, 7, 100, 399, 400])
+def test_compiled_take_and_add_match_numpy(monkeypatch, k):
+    """Both shuffles take the same members and leave the same arrangement, slots aligned,
+    including draws that land in the tail (k near n: the numpy path's one-by-one branch)."""
+    pytest.importorskip("numba")
+    ids = np.random.default_rng(k).permutation(1000)[:600].astype(np.int32)
+    segs = np.where(np.arange(600) % 3 == 0, 5, 2)  # two segments, 200 and 400 members
+    segment_of = np.zeros(1000, np.int64)
+    segment_of[ids] = segs
+    outcomes = []
+    for kernels in ("numba", "numpy"):
+        monkeypatch.setenv("APPSIM_KERNELS", kernels)
+        slot = np.full(1000, ABSENT, np.int32)
+        sets = SegmentSets(slot, [2, 5])
+        sets.add(ids, segs)
+        taken, taken_segs = sets.take(np.random.default_rng(99), np.array([k, 150]))
+        assert len(np.unique(taken)) == len(taken) == k + 150
+        np.testing.assert_array_equal(segment_of[taken], taken_segs)
+        assert (slot[taken] == ABSENT).all()
+        for members in sets.sets:
+            np.testing.assert_array_equal(slot[members.members()], np.arange(len(members)))
+        assert len(sets) == 600 - k - 150
+        outcomes.append([taken] + [m.members().copy() for m in sets.sets])
+    for a, b in zip(*outcomes, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_segment_take_is_uniform():
     rng = np.random.default_rng(1)
     hits = np.zeros(20)
     for _ in range(2000):
         slot = np.full(20, ABSENT, np.int32)
-        members = IndexedSet(slot)
-        members.add(np.arange(20, dtype=np.int32))
-        hits[members.take(rng, 5)] += 1
+        members = SegmentSets(slot, [0])
+        members.add(np.arange(20, dtype=np.int32), np.zeros(20, np.int64))
+        hits[members.take(rng, np.array([5]))[0]] += 1
     # each id drawn with probability 1/4: 500 expected, sd ~19
     assert np.abs(hits - 500).max() < 5 * 19
 
