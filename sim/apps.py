@@ -109,6 +109,8 @@ class AppState:
         # and over the app's own segments, in order: the daily adoption and reactivation
         listed = list(params.values())
         self.seg_index = np.array(list(params), dtype=np.int64)
+        self.serves = np.zeros(n_segments, dtype=bool)
+        self.serves[self.seg_index] = True
         self.ceiling = np.array([par.ceiling for par in listed])
         self.p_per_day = np.array([par.p_per_day for par in listed])
         self.q_per_day = np.array([par.q_per_day for par in listed])

@@ -78,7 +78,7 @@ class Engine:
         """
         live = [a for a in self.apps if a.live]
         for app in live:
-            self._admit(app, self.pop.newly_eligible, day, day)
+            tr.admit(app, self.pop.eligible_between(day, day), self.pop.segment)
         for app in live:
             self._lapse_and_return(app, day)
             self._adopt(app, day)
@@ -90,10 +90,6 @@ class Engine:
             app.modifiers.prune(day)
 
     # -- mechanisms, per app -----------------------------------------------------------
-    def _admit(self, app: AppState, source, first: int, last: int) -> None:
-        for seg in app.segments:
-            tr.admit(app, seg, source(seg, first, last))
-
     def _lapse_and_return(self, app: AppState, day: int) -> None:
         self.rec.count("new_lapsed", app, day, tr.lapse_due(app, day))
         rng = self.streams.daily(day, "reactivation", app.id)
@@ -147,7 +143,7 @@ class Engine:
     def launch(self, app: AppState, day: int) -> None:
         """Open the app: everyone eligible so far enters its pool; seed any installed base."""
         app.live = True
-        self._admit(app, lambda seg, _first, last: self.pop.eligible_by(seg, last), day, day)
+        tr.admit(app, self.pop.eligible_between(0, day), self.pop.segment)
         base = self.scenario.apps[app.id].installed_base
         if base is not None:
             self._install_base(app, base.customers / self.scale, base.engaged_share, day)

@@ -203,7 +203,7 @@ class ReferenceEngine:
     def launch(self, app: RefApp, day: int) -> None:
         app.live = True
         for seg in app.segments:
-            for agent in self.pop.eligible_by(seg, day).tolist():
+            for agent in self.pop.newly_eligible(seg, 0, day).tolist():
                 app.state.setdefault(agent, POOL)
         base = self.scenario.apps[app.id].installed_base
         if base is not None:

@@ -217,26 +217,42 @@ class SegmentSets:
 
 
 def _add_by_index(ids, index, starts, dense, slot):  # fmt: skip
-    """`SegmentSets.add`, compiled: each id goes to the next free row of its set."""
+    """`SegmentSets.add`, compiled: a counting sort of the ids by set (stable), then each
+    set's share appended to it. Picking a set from the tuple per id would cost a hard-to-
+    predict branch each (2x slower)."""
+    n_sets = len(dense)
+    bounds = np.zeros(n_sets + 1, np.int64)
     for j in range(len(ids)):
-        i = index[j]
+        bounds[index[j] + 1] += 1
+    for i in range(n_sets):
+        bounds[i + 1] += bounds[i]
+    order = np.empty(len(ids), np.int64)
+    fill = bounds[:-1].copy()
+    for j in range(len(ids)):
+        order[fill[index[j]]] = j
+        fill[index[j]] += 1
+    for i in range(n_sets):
+        members = dense[i]
         row = starts[i]
-        starts[i] = row + 1
-        dense[i][row] = ids[j]
-        slot[ids[j]] = row
+        for t in range(bounds[i], bounds[i + 1]):
+            agent = ids[order[t]]
+            members[row] = agent
+            slot[agent] = row
+            row += 1
 
 
 def _take_by_index(uniforms, counts, sizes, dense, slot, taken):  # fmt: skip
     """`SegmentSets.take`, compiled: `_take_into_tail` in each segment's set in turn."""
     j = 0
     for i in range(len(counts)):
+        members = dense[i]
         n = sizes[i]
         for d in range(counts[i]):
             last = n - 1 - d
             p = min(np.int64(uniforms[j] * (last + 1)), last)
-            agent = dense[i][p]
-            moved = dense[i][last]
-            dense[i][p] = moved
+            agent = members[p]
+            moved = members[last]
+            members[p] = moved
             slot[moved] = p
             slot[agent] = ABSENT  # after the line above: when p is the last, moved is agent
             taken[j] = agent

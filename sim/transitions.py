@@ -17,15 +17,18 @@ from .compiled import compile_all, use_compiled
 EMPTY = np.empty(0, dtype=np.int32)
 
 
-def admit(app: AppState, seg: int, ids: np.ndarray) -> np.ndarray:
-    """Newly eligible agents join the app's adoption pool."""
+def admit(app: AppState, ids: range, segment_of: np.ndarray) -> None:
+    """Agents `ids` (newly eligible) join the app's adoption pool: those of its segments
+    not yet in it. The ids are a run, so this is one pass over neighbouring memory."""
     if len(ids) == 0:
-        return ids
-    ids = ids[app.state[ids] == OUT]
-    app.state[ids] = POOL
-    app.pool[seg].add(ids)
-    app.eligible_count[seg] += len(ids)
-    return ids
+        return
+    segs = segment_of[ids.start : ids.stop]
+    fresh = (app.state[ids.start : ids.stop] == OUT) & app.serves[segs]
+    new = (ids.start + np.flatnonzero(fresh)).astype(np.int32)
+    segs = segs[fresh]
+    app.state[new] = POOL
+    app.pool.add(new, segs)
+    app.eligible_count += np.bincount(segs, minlength=len(app.eligible_count))
 
 
 def draw_propensity(rng: np.random.Generator, app: AppState, segs: np.ndarray) -> np.ndarray:
