@@ -8,11 +8,11 @@ An agent is in exactly one state per app:
     LAPSED   registered but dormant (may reactivate)
     GONE     was registered when the app was delisted
 
-POOL and LAPSED members are also kept per segment in `IndexedSet`s, so the engine touches only
+POOL and LAPSED members are also kept per segment (`SegmentSets`), so the engine touches only
 the agents a mechanism concerns and draws uniformly within a segment. ENGAGED members are one
 set per app, with their activity threshold, last active day, registration month, segment and
-lapse day as columns: the daily activity step and the day's lapse scan then read contiguous
-arrays (`kernels.activity_step`, `AppState.lapsing`).
+lapse day (drawn when they become engaged) as columns: the daily activity step and the day's
+lapse scan then read contiguous arrays (`kernels.activity_step`, `AppState.lapsing`).
 Strategy levers change the app through `Modifiers`: persistent multipliers per segment
 (editions, merges, campaigns) and release boosts that decay with a half-life.
 """

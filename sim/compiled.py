@@ -1,7 +1,8 @@
 """Compiling hot loops with numba where it is installed, and choosing them at run time.
 
 Every compiled loop in appsim has a numpy twin that gives identical results; the compiled one
-runs when numba imports and `APPSIM_KERNELS` is not `numpy` (tests set it to compare them).
+runs when numba imports and the environment variable `APPSIM_KERNELS` is not `numpy` when
+appsim is imported (tests and benchmarks switch `NUMPY_ONLY` instead, to compare them).
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ def compile_all(*functions: Callable[..., Any]) -> tuple[Any, ...]:
     return tuple(jit(f) for f in functions)
 
 
+# read once: a run asks about 10**5 times, and an os.environ lookup costs microseconds
+NUMPY_ONLY = os.environ.get("APPSIM_KERNELS", "") == "numpy"
+
+
 def use_compiled(kernel: object) -> bool:
     """Whether to run `kernel` (a compiled function or None) rather than its numpy twin."""
-    return kernel is not None and os.environ.get("APPSIM_KERNELS", "") != "numpy"
+    return kernel is not None and not NUMPY_ONLY
 
 
 def _prefetch_intrinsic() -> Any:

@@ -100,8 +100,8 @@ class Engine:
         acquisition = app.modifiers.current("acquisition", day)
         ceilings = app.modifiers.current("ceiling", day)
         rng = self.streams.daily(day, "adoption", app.id)
-        ids, _ = tr.bass_adoptions(app, rng, acquisition, ceilings)
-        self.register(app, ids, day, "adoption")
+        ids, segs = tr.bass_adoptions(app, rng, acquisition, ceilings)
+        self.register(app, ids, day, "adoption", segs=segs)
 
     def _activity(self, app: AppState, day: int) -> np.ndarray:
         rng = self.streams.daily(day, "activity", app.id)
@@ -129,15 +129,18 @@ class Engine:
         day: int,
         via: str,
         dormant_share: float | None = None,
+        segs: np.ndarray | None = None,
     ) -> None:
-        """Register agents already taken out of the app's pool (counted as new registrations).
-        `via` names the route (adoption, a referral, a channel): each has its own stream."""
+        """Register agents already taken out of the app's pool (counted as new registrations),
+        of segments `segs` (looked up if not given). `via` names the route (adoption, a
+        referral, a channel): each has its own stream."""
         if len(ids) == 0:
             return
         rng = self.streams.daily(day, "registration", via, app.id)
         month = int(self.cal.month_of_day[day])
         app.reg_month[ids] = month + 1
-        tr.register(app, ids, self.pop.segment[ids], rng, day, dormant_share)
+        segs = self.pop.segment[ids] if segs is None else segs
+        tr.register(app, ids, segs, rng, day, dormant_share)
         self.rec.registered(app, ids, day, month)
 
     def launch(self, app: AppState, day: int) -> None:
@@ -218,5 +221,5 @@ class Engine:
         n = min(n_agents, int(sizes.sum()))
         if n <= 0:
             return
-        ids, _ = app.pool.take(rng, rng.multivariate_hypergeometric(sizes, n))
-        self.register(app, ids, day, f"channel:{name}")
+        ids, segs = app.pool.take(rng, rng.multivariate_hypergeometric(sizes, n))
+        self.register(app, ids, day, f"channel:{name}", segs=segs)

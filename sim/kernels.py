@@ -6,11 +6,12 @@ active one moves its last-active day in the app's and the suite's histograms. In
 a dozen passes over temporaries; compiled, it is one pass over the members' columns and one
 over the day's actives, whose scattered per-customer entries are prefetched a few actives
 ahead (2.6x faster than numpy at 1:300, `benchmarks/RESULTS.md`). The loop runs compiled
-when numba is installed and `APPSIM_KERNELS` is not `numpy`; otherwise (or when a test asks
-for it) the numpy version runs. Both make the same random draws (`uniform16`: SplitMix64 of
-a counter, keyed per app and day, so the compiled loop makes them on the fly instead of
-reading them from memory) and return identical results: a run's numbers do not depend on
-which one ran. The month-end overlap counts live here too, for the same reason.
+when numba is installed and `APPSIM_KERNELS` is not `numpy` (`sim.compiled`); otherwise (or
+when a test asks for it) the numpy version runs. Both make the same random draws
+(`uniform16`: SplitMix64 of a counter, keyed per app and day, so the compiled loop makes them
+on the fly instead of reading them from memory) and return identical results: a run's
+numbers do not depend on which one ran. The month-end overlap counts live here too, for the
+same reason.
 """
 
 from __future__ import annotations

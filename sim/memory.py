@@ -16,9 +16,9 @@ from .errors import UsageError
 from .population import agents_per_day
 from .schema import Scenario
 
-# segment, eligible day, sort order, suite last, n apps, month mask; the activity step's
-# work arrays (4 x int32 for up to ~40% of agents engaged in the largest app)
-POPULATION_BYTES = 1 + 4 + 4 + 2 + 1 + 2 + 7
+# segment, eligible day, suite last, n apps, month mask; the activity step's work arrays
+# (3 x int32 for up to ~60% of agents engaged in the largest app)
+POPULATION_BYTES = 1 + 4 + 2 + 1 + 2 + 7
 # state, slot, propensity, last active, reg month; a set entry (an engaged one carries id,
 # threshold, last active day, registration month, segment and lapse day)
 APP_BYTES = 1 + 4 + 4 + 2 + 2 + 13

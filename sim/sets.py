@@ -2,9 +2,13 @@
 
 Members sit in a dense array; a `slot` array (shared by every set of one app, since an agent is
 in at most one of them) remembers each member's position. Removing k members moves at most k
-others from the tail into the holes, all in vectorised steps. Optional named columns travel with
-each member (the engaged users' activity threshold, last active day, registration month and
-segment), so the daily activity step reads and writes contiguous arrays, not scattered ones.
+others from the tail into the holes. Optional named columns travel with each member (the
+engaged users' activity threshold, last active day, registration month, segment and lapse
+day), so the daily activity step reads and writes contiguous arrays, not scattered ones.
+`SegmentSets` keeps one set per segment and draws from all of them at once: a partial
+Fisher-Yates shuffle moves each draw into its set's tail, so taking k members costs k swaps
+and no redraws. The hot loops are compiled where numba is installed, with numpy twins that
+leave the same arrangement.
 """
 
 from __future__ import annotations

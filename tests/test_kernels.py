@@ -12,6 +12,7 @@ import pytest
 from ruamel.yaml import YAML
 
 import sim
+import sim.compiled
 from sim import kernels
 from sim.apps import NO_DAY
 
@@ -130,7 +131,7 @@ def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):
     }
     scenario = build(tiny_tree)
     compiled = sim.run(scenario, seed=4, scale=20).output_hash()
-    monkeypatch.setenv("APPSIM_KERNELS", "numpy")
+    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
     assert not kernels.use_compiled(kernels._jit_loop)
     assert sim.run(scenario, seed=4, scale=20).output_hash() == compiled
 
@@ -159,7 +160,7 @@ def test_state_combinations_counted_compiled_equal_numpy(monkeypatch):
     rng = np.random.default_rng(12)
     states = [rng.integers(0, 5, 10_000).astype(np.uint8) for _ in range(4)]
     compiled = kernels.count_state_masks(states, 2, 3)
-    monkeypatch.setenv("APPSIM_KERNELS", "numpy")
+    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
     np.testing.assert_array_equal(compiled, kernels.count_state_masks(states, 2, 3))
     registered = [(s == 2) | (s == 3) for s in states]
     both_first_two = np.count_nonzero(registered[0] & registered[1])
@@ -172,7 +173,7 @@ def test_huge_multipliers_make_every_possible_member_active(monkeypatch, kernel)
     if kernel == "compiled":
         pytest.importorskip("numba")
     else:
-        monkeypatch.setenv("APPSIM_KERNELS", "numpy")
+        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
     members, books = _world(np.random.default_rng(13), suite=False)
     active, _ = kernels.activity_step(
         members, 3, np.array([1e15, 2.0**33, 1e6]), DAY, MONTH_START, books

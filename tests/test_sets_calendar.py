@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+import sim.compiled
 from sim.calendar import Calendar
 from sim.rng import Streams
 from sim.sets import ABSENT, IndexedSet, SegmentSets
@@ -39,7 +40,7 @@ def test_compiled_removal_matches_numpy(monkeypatch, k):
     gone = rng.choice(ids, k, replace=False)
     arrangements = []
     for kernels in ("numba", "numpy"):
-        monkeypatch.setenv("APPSIM_KERNELS", kernels)
+        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
         slot = np.full(1000, ABSENT, np.int32)
         members = IndexedSet(slot, columns={"mod7": np.uint16})
         members.add(ids, mod7=ids % 7)
@@ -61,7 +62,7 @@ def test_compiled_take_and_add_match_numpy(monkeypatch, k):
     segment_of[ids] = segs
     outcomes = []
     for kernels in ("numba", "numpy"):
-        monkeypatch.setenv("APPSIM_KERNELS", kernels)
+        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
         slot = np.full(1000, ABSENT, np.int32)
         sets = SegmentSets(slot, [2, 5])
         sets.add(ids, segs)
