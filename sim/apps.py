@@ -120,6 +120,10 @@ class AppState:
             self.never_active[s] = par.never_active_share
             self.beta_a[s] = par.activity_mean * par.activity_concentration
             self.beta_b[s] = (1.0 - par.activity_mean) * par.activity_concentration
+        # one lapse exponent for the whole app (the usual case) is a scalar power: numpy then
+        # takes its fast paths (x ** 1.0 is a copy, 5x faster than an array of ones as powers)
+        exponents = {par.lapse_exponent for par in listed}
+        self.common_lapse_exponent = exponents.pop() if len(exponents) == 1 else None
         self.eligible_count = np.zeros(n_segments, dtype=np.int64)
         self.registered_count = np.zeros(n_segments, dtype=np.int64)
         self.modifiers = Modifiers(n_segments)

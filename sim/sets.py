@@ -167,18 +167,22 @@ class SegmentSets:
         """Members per segment, in the order of `segments`."""
         return np.array([s.n for s in self.sets], dtype=np.int64)
 
-    def add(self, ids: np.ndarray, segs: np.ndarray) -> None:
-        """Insert ids (in no set of the app), each into its segment's set, in order."""
+    def add(self, ids: np.ndarray, segs: np.ndarray) -> np.ndarray:
+        """Insert ids (in no set of the app), each into its segment's set, in order;
+        returns how many went to each set (in the order of `segments`)."""
         if len(ids) == 0:
-            return
-        index = self.index_of[segs]
+            return np.zeros(len(self.sets), dtype=np.int64)
         if not use_compiled(_jit_add_by_index):
-            for i, members in enumerate(self.sets):
-                members.add(ids[index == i])
-            return
-        counts = np.bincount(index, minlength=len(self.sets))
+            index = self.index_of[segs]
+            groups = [ids[index == i] for i in range(len(self.sets))]
+            for members, group in zip(self.sets, groups, strict=True):
+                members.add(group)
+            return np.array([len(g) for g in groups], dtype=np.int64)
+        counts = _jit_count_by_index(segs, self.index_of, len(self.sets))
         starts = np.array([m.grow_by(int(k)) for m, k in zip(self.sets, counts, strict=True)])
-        _jit_add_by_index(ids, index, starts, tuple(m.ids for m in self.sets), self.slot)
+        dense = tuple(m.ids for m in self.sets)
+        _jit_add_by_index(ids, segs, self.index_of, starts, dense, self.slot)
+        return counts
 
     def take(self, rng: np.random.Generator, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Draw counts[i] distinct members uniformly from segment i's set (capped at its
@@ -220,21 +224,31 @@ class SegmentSets:
         return np.concatenate([m.clear() for m in self.sets] or [np.empty(0, np.int32)])
 
 
-def _add_by_index(ids, index, starts, dense, slot):  # fmt: skip
+def _count_by_index(segs, index_of, n_sets):  # fmt: skip
+    """How many of `segs` fall in each set (np.bincount would first copy a launch's
+    millions of segments to int64: 20x slower)."""
+    counts = np.zeros(n_sets, np.int64)
+    for seg in segs:
+        counts[index_of[seg]] += 1
+    return counts
+
+
+def _add_by_index(ids, segs, index_of, starts, dense, slot):  # fmt: skip
     """`SegmentSets.add`, compiled: a counting sort of the ids by set (stable), then each
     set's share appended to it. Picking a set from the tuple per id would cost a hard-to-
     predict branch each (2x slower)."""
     n_sets = len(dense)
     bounds = np.zeros(n_sets + 1, np.int64)
     for j in range(len(ids)):
-        bounds[index[j] + 1] += 1
+        bounds[index_of[segs[j]] + 1] += 1
     for i in range(n_sets):
         bounds[i + 1] += bounds[i]
-    order = np.empty(len(ids), np.int64)
+    order = np.empty(len(ids), np.int32)
     fill = bounds[:-1].copy()
     for j in range(len(ids)):
-        order[fill[index[j]]] = j
-        fill[index[j]] += 1
+        i = index_of[segs[j]]
+        order[fill[i]] = j
+        fill[i] += 1
     for i in range(n_sets):
         members = dense[i]
         row = starts[i]
@@ -316,6 +330,6 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-_jit_plan_removal, _jit_add_by_index, _jit_take_by_index = compile_all(
-    _plan_removal, _add_by_index, _take_by_index
+_jit_plan_removal, _jit_count_by_index, _jit_add_by_index, _jit_take_by_index = compile_all(
+    _plan_removal, _count_by_index, _add_by_index, _take_by_index
 )

@@ -24,11 +24,14 @@ def admit(app: AppState, ids: range, segment_of: np.ndarray) -> None:
         return
     segs = segment_of[ids.start : ids.stop]
     fresh = (app.state[ids.start : ids.stop] == OUT) & app.serves[segs]
-    new = (ids.start + np.flatnonzero(fresh)).astype(np.int32)
-    segs = segs[fresh]
-    app.state[new] = POOL
-    app.pool.add(new, segs)
-    app.eligible_count += np.bincount(segs, minlength=len(app.eligible_count))
+    if fresh.all():  # the usual case (and a launch's millions): no index arrays to build
+        new = np.arange(ids.start, ids.stop, dtype=np.int32)
+        app.state[ids.start : ids.stop] = POOL
+    else:
+        new = (ids.start + np.flatnonzero(fresh)).astype(np.int32)
+        segs = segs[fresh]
+        app.state[new] = POOL
+    app.eligible_count[app.seg_index] += app.pool.add(new, segs)
 
 
 def draw_propensity(rng: np.random.Generator, app: AppState, segs: np.ndarray) -> np.ndarray:
@@ -121,7 +124,9 @@ def lapse_days(
     """The day each of these newly engaged users will lapse: a geometric waiting time
     (capped to what int16 days hold)."""
     keep = 1.0 - propensity.astype(np.float64)
-    hazard = np.minimum(app.lapse_hazard[segs] * keep ** app.lapse_exponent[segs], 1.0)
+    exponent = app.common_lapse_exponent
+    keep **= app.lapse_exponent[segs] if exponent is None else exponent
+    hazard = np.minimum(app.lapse_hazard[segs] * keep, 1.0)
     wait = np.full(len(propensity), NEVER, dtype=np.int64)
     live = hazard > 0
     # tiny hazards give huge waits: clip before adding so the sum cannot overflow
