@@ -106,6 +106,7 @@ def reference(scales: list[float], repeats: int) -> None:
     tree = copy.deepcopy(tree)
     tree["horizon"]["end"] = "2020-06-30"
     scenario = scenario_from_dict(tree)
+    sim.run(scenario, seed=0, scale=50)  # load the compiled kernels before timing
     print(f"tiny world to 2020-06-30 (182 days), medians of {repeats} runs, side by side")
     print("| scale | agents | fast s | reference s | ratio |")
     print("|---|---|---|---|---|")
