@@ -207,8 +207,9 @@ class Engine:
         self.rec.registered(dst, group, day, month)
         self.rec.count("new_migrated_in", dst, day, len(group))
         wake = ids[(state == LAPSED) & was_engaged]
-        dst.lapsed.remove(wake, self.pop.segment[wake])
-        tr.engage(dst, wake, self.pop.segment[wake], rng, day)
+        wake_segs = self.pop.segment[wake]
+        dst.lapsed.remove(wake, wake_segs)
+        tr.engage(dst, wake, wake_segs, rng, day)
         self.rec.count("new_reactivated", dst, day, len(wake))
         return int(can.sum())
 

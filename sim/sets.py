@@ -157,9 +157,6 @@ class SegmentSets:
         self.index_of[segments] = np.arange(len(segments))
         self.codes = np.array(segments, dtype=np.uint8)
 
-    def __getitem__(self, seg: int) -> IndexedSet:
-        return self.sets[int(self.index_of[seg])]
-
     def __len__(self) -> int:
         return sum(len(s) for s in self.sets)
 
