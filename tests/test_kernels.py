@@ -50,7 +50,9 @@ def _world(rng: np.random.Generator, suite: bool):
     return members, books
 
 
-@pytest.mark.parametrize("multipliers", [[1.0, 1.0, 1.0], [1.7, 1.0, 0.0], [0.35, 2.0, 1e-9]])
+@pytest.mark.parametrize(
+    "multipliers", [[1.0, 1.0, 1.0], [1.3, 1.3, 1.3], [1.7, 1.0, 0.0], [0.35, 2.0, 1e-9]]
+)
 @pytest.mark.parametrize("suite", [True, False])
 def test_compiled_step_equals_numpy_step(multipliers, suite):
     pytest.importorskip("numba")
