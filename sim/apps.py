@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels import NO_DAY, Members
+from .kernels import NO_DAY, Members, positions_of
 from .params import SegmentParams
 from .sets import ABSENT, IndexedSet, SegmentSets
 
@@ -156,4 +156,4 @@ class AppState:
 
     def lapsing(self, day: int) -> np.ndarray:
         """Positions in the engaged set of the users whose lapse day is today, ascending."""
-        return np.flatnonzero(self.engaged.column("due") == day)
+        return positions_of(self.engaged.column("due"), day)

@@ -195,3 +195,13 @@ def test_runs_with_numba_jit_disabled(tiny_tree, tmp_path):
     assert done.returncode == 0, done.stderr
     scenario = sim.load_scenario(path)
     assert done.stdout.strip() == sim.run(scenario, seed=1, scale=50).output_hash()
+
+
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 4096, 4097, 20_000])
+def test_positions_of_equals_flatnonzero(size):
+    """The compiled scan (whole 64-member masks by blocks, then a tail) finds every match."""
+    pytest.importorskip("numba")
+    values = np.random.default_rng(size).integers(0, 5, size).astype(np.int16)
+    found = kernels.positions_of(values, 3)
+    np.testing.assert_array_equal(found, np.flatnonzero(values == 3))
+    assert found.dtype == np.intp
