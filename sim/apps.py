@@ -58,22 +58,32 @@ class Modifiers:
     n_segments: int
     persistent: dict[str, list[tuple[str, np.ndarray]]] = field(default_factory=dict)
     releases: list[Release] = field(default_factory=list)
+    _products: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def add(self, key: str, kind: str, per_segment: np.ndarray) -> None:
         """Apply a named multiplier (removable by `remove(key)`)."""
         self.persistent.setdefault(key, []).append((kind, per_segment))
+        self._products.clear()
 
     def remove(self, key: str) -> None:
         self.persistent.pop(key, None)
+        self._products.clear()
 
     def current(self, kind: str, day: int) -> np.ndarray:
-        """The product of every multiplier of this kind in force on `day`, per segment."""
-        out = np.ones(self.n_segments)
-        for entries in self.persistent.values():
-            for entry_kind, values in entries:
-                if entry_kind == kind:
-                    out *= values
-        return out * (1.0 + sum(r.factor(kind, day) for r in self.releases))
+        """The product of every multiplier of this kind in force on `day`, per segment
+        (read-only: it may be the cached product of the persistent ones)."""
+        product = self._products.get(kind)
+        if product is None:  # levers change these rarely; the engine asks 4 times a day
+            product = np.ones(self.n_segments)
+            for entries in self.persistent.values():
+                for entry_kind, values in entries:
+                    if entry_kind == kind:
+                        product *= values
+            product.flags.writeable = False
+            self._products[kind] = product
+        if not self.releases:
+            return product
+        return product * (1.0 + sum(r.factor(kind, day) for r in self.releases))
 
     def prune(self, day: int) -> None:
         """Forget releases whose boosts have decayed to nothing."""

@@ -25,6 +25,8 @@ def compile_all(*functions: Callable[..., Any]) -> tuple[Any, ...]:
     return tuple(jit(f) for f in functions)
 
 
+AHEAD = 16  # how many agents ahead a loop over scattered ids prefetches their entries
+
 # read once: a run asks about 10**5 times, and an os.environ lookup costs microseconds
 NUMPY_ONLY = os.environ.get("APPSIM_KERNELS", "") == "numpy"
 

@@ -21,14 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from .compiled import compile_all, prefetch, trailing_zeros, use_compiled
+from .compiled import AHEAD, compile_all, prefetch, trailing_zeros, use_compiled
 
 EMPTY = np.empty(0, np.int32)
 GOLDEN, MIX1, MIX2 = (
     np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 )
 ONE = np.uint64(65536)  # multiplier 1 in fixed point
-AHEAD = 16  # how many actives ahead to prefetch per-customer entries
 BLOCK = 4096  # members selected per block
 SATURATED = np.uint64(0xFFFFFFFF)
 NO_DAY = -64  # the last active day of an agent never active

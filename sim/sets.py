@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compiled import compile_all, use_compiled
+from .compiled import AHEAD, compile_all, prefetch, use_compiled
 
 ABSENT = -1
 
@@ -124,7 +124,10 @@ def _plan_removal_numpy(
 def _plan_removal(ids, slot, dense, new_n, n, holes, movers):  # fmt: skip
     """`_plan_removal_numpy`, compiled: writes holes and movers, returns how many."""
     n_holes = 0
-    for agent in ids:
+    for j in range(len(ids)):
+        if j + AHEAD < len(ids):
+            prefetch(slot, ids[j + AHEAD])
+        agent = ids[j]
         p = slot[agent]
         if p < new_n:
             holes[n_holes] = p
@@ -176,7 +179,9 @@ class SegmentSets:
                 members.add(group)
             return np.array([len(g) for g in groups], dtype=np.int64)
         counts = _jit_count_by_index(segs, self.index_of, len(self.sets))
-        starts = np.array([m.grow_by(int(k)) for m, k in zip(self.sets, counts, strict=True)])
+        starts = np.empty(len(self.sets), dtype=np.int64)
+        for i, k in enumerate(counts.tolist()):
+            starts[i] = self.sets[i].grow_by(k) if k else self.sets[i].n
         dense = tuple(m.ids for m in self.sets)
         _jit_add_by_index(ids, segs, self.index_of, starts, dense, self.slot)
         return counts
@@ -250,6 +255,8 @@ def _add_by_index(ids, segs, index_of, starts, dense, slot):  # fmt: skip
         members = dense[i]
         row = starts[i]
         for t in range(bounds[i], bounds[i + 1]):
+            if t + AHEAD < len(ids):
+                prefetch(slot, ids[order[t + AHEAD]])
             agent = ids[order[t]]
             members[row] = agent
             slot[agent] = row
@@ -257,14 +264,23 @@ def _add_by_index(ids, segs, index_of, starts, dense, slot):  # fmt: skip
 
 
 def _take_by_index(uniforms, counts, sizes, dense, slot, taken):  # fmt: skip
-    """`SegmentSets.take`, compiled: `_take_into_tail` in each segment's set in turn."""
+    """`SegmentSets.take`, compiled: `_take_into_tail` in each segment's set in turn. A
+    draw's position depends on its uniform only, so the members a few draws ahead, then
+    their slots, are prefetched: the draws land anywhere in sets of millions."""
     j = 0
     for i in range(len(counts)):
         members = dense[i]
         n = sizes[i]
-        for d in range(counts[i]):
+        k = counts[i]
+        for d in range(k):
+            if d + AHEAD < k:
+                prefetch(members, _jit_pick(uniforms[j + AHEAD], n - 1 - d - AHEAD))
+            if d + AHEAD // 2 < k:
+                soon = n - 1 - d - AHEAD // 2
+                prefetch(slot, members[_jit_pick(uniforms[j + AHEAD // 2], soon)])
+                prefetch(slot, members[soon])
             last = n - 1 - d
-            p = min(np.int64(uniforms[j] * (last + 1)), last)
+            p = _jit_pick(uniforms[j], last)
             agent = members[p]
             moved = members[last]
             members[p] = moved
@@ -272,6 +288,11 @@ def _take_by_index(uniforms, counts, sizes, dense, slot, taken):  # fmt: skip
             slot[agent] = ABSENT  # after the line above: when p is the last, moved is agent
             taken[j] = agent
             j += 1
+
+
+def _pick(uniform, last):  # fmt: skip
+    """The position a uniform picks among 0 .. last (floor(u (last + 1)), at most last)."""
+    return min(np.int64(uniform * (last + 1)), last)
 
 
 def _take_into_tail(
@@ -327,6 +348,10 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-_jit_plan_removal, _jit_count_by_index, _jit_add_by_index, _jit_take_by_index = compile_all(
-    _plan_removal, _count_by_index, _add_by_index, _take_by_index
-)
+(
+    _jit_plan_removal,
+    _jit_count_by_index,
+    _jit_add_by_index,
+    _jit_take_by_index,
+    _jit_pick,
+) = compile_all(_plan_removal, _count_by_index, _add_by_index, _take_by_index, _pick)

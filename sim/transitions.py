@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .apps import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, AppState
-from .calendar import NEVER
-from .compiled import compile_all, use_compiled
+from .compiled import AHEAD, compile_all, prefetch, use_compiled
 
 EMPTY = np.empty(0, dtype=np.int32)
 
@@ -77,6 +76,8 @@ def engage(
 ) -> None:
     """Put registered agents (in no set of the app) into use, each with the day it will
     lapse: a geometric waiting time whose daily hazard falls with the propensity."""
+    if len(ids) == 0:
+        return
     propensity = app.propensity[ids]
     due = lapse_days(app, propensity, segs, rng, day)
     members = app.engaged
@@ -104,8 +105,15 @@ def _engage(
     m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start,
 ):  # fmt: skip
     """`engage` after its draws, compiled: one pass over the agents, writing their state and
-    their row of the engaged set (the numpy path makes a dozen passes)."""
+    their row of the engaged set (the numpy path makes a dozen passes). The agents are
+    scattered over the per-customer arrays: their entries are prefetched a few ahead."""
     for j in range(len(ids)):
+        if j + AHEAD < len(ids):
+            ahead = ids[j + AHEAD]
+            prefetch(state, ahead)
+            prefetch(slot, ahead)
+            prefetch(last_active, ahead)
+            prefetch(reg_month, ahead)
         agent = ids[j]
         row = start + j
         state[agent] = ENGAGED
@@ -127,11 +135,14 @@ def lapse_days(
     exponent = app.common_lapse_exponent
     keep **= app.lapse_exponent[segs] if exponent is None else exponent
     hazard = np.minimum(app.lapse_hazard[segs] * keep, 1.0)
-    wait = np.full(len(propensity), NEVER, dtype=np.int64)
-    live = hazard > 0
-    # tiny hazards give huge waits: clip before adding so the sum cannot overflow
-    wait[live] = np.minimum(rng.geometric(hazard[live]), NEVER)
-    return np.minimum(day + wait, LAST_DAY).astype(np.int16)
+    horizon = LAST_DAY - day  # any wait past it (tiny hazards give huge ones) is "never"
+    if hazard.min() > 0:  # the usual case: no mask to build
+        wait = rng.geometric(hazard)
+    else:
+        wait = np.full(len(hazard), horizon, dtype=np.int64)
+        live = hazard > 0
+        wait[live] = rng.geometric(hazard[live])
+    return (day + np.minimum(wait, horizon)).astype(np.int16)
 
 
 def activity_threshold(propensity: np.ndarray) -> np.ndarray:
