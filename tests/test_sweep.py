@@ -139,7 +139,7 @@ def test_real_cluster_survives_a_dead_worker(serial, tmp_path):
             stderr=subprocess.PIPE,
             preexec_fn=default_sigint,
         )
-        time.sleep(4)  # some runs are under way: now one worker dies
+        _wait_for_a_result(tmp_path / "store", run)  # runs are under way: now a worker dies
         assert run.poll() is None, "the sweep ended before a worker could be killed"
         procs[1].send_signal(signal.SIGKILL)
         _, err = run.communicate(timeout=600)
@@ -149,6 +149,14 @@ def test_real_cluster_survives_a_dead_worker(serial, tmp_path):
         for proc in procs:
             proc.kill()
             proc.wait(timeout=30)
+
+
+def _wait_for_a_result(store: Path, run: subprocess.Popen) -> None:
+    """Until the sweep has stored its first run (it has 16, a fraction of a second each)."""
+    deadline = time.monotonic() + 120
+    while not list(store.glob("*.parquet")):
+        assert run.poll() is None and time.monotonic() < deadline, "no run was stored"
+        time.sleep(0.02)
 
 
 def test_ctrl_c_then_resume(serial, tmp_path):
@@ -161,7 +169,7 @@ def test_ctrl_c_then_resume(serial, tmp_path):
         stderr=subprocess.PIPE,
         preexec_fn=default_sigint,
     )
-    time.sleep(5)  # a few runs are in the store
+    _wait_for_a_result(store, run)
     run.send_signal(signal.SIGINT)
     _, err = run.communicate(timeout=120)
     assert run.returncode == 130, err[-2000:]
