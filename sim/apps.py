@@ -33,7 +33,7 @@ KINDS = ("activity", "acquisition", "reactivation", "ceiling")
 ENGAGED_COLUMNS: dict[str, type] = {
     "threshold": np.uint16,
     "last": np.int16,
-    "reg": np.int16,  # registration month + 1, and the solo bit (`kernels.SOLO`)
+    "reg": np.int16,
     "segment": np.uint8,
     "due": np.int16,  # lapse day
 }
@@ -109,9 +109,6 @@ class AppState:
         # last active day; for engaged agents it is kept in the engaged set (`sync_last_active`)
         self.last_active = np.full(n_agents, NO_DAY, dtype=np.int16)
         self.reg_month = np.zeros(n_agents, dtype=np.int16)  # 0: before the horizon
-        # per agent, how many suite apps it is registered in (the recorder's array, shared by
-        # the suite apps; empty for the others): an engaged user's solo bit comes from it
-        self.suite_count = np.zeros(0, dtype=np.uint8)
         self.pool = SegmentSets(self.slot, list(params))
         self.engaged = IndexedSet(self.slot, columns=ENGAGED_COLUMNS)
         self.lapsed = SegmentSets(self.slot, list(params))
@@ -164,11 +161,7 @@ class AppState:
         """The engaged users' columns, for the day's activity step."""
         col = self.engaged.column
         return Members(
-            self.engaged.members(),
-            col("threshold"),
-            col("last"),
-            col("reg"),
-            col("segment"),
+            self.engaged.members(), col("threshold"), col("last"), col("reg"), col("segment")
         )
 
     def lapsing(self, day: int) -> np.ndarray:

@@ -140,8 +140,8 @@ class Engine:
         month = int(self.cal.month_of_day[day])
         app.reg_month[ids] = month + 1
         segs = self.pop.segment[ids] if segs is None else segs
-        self.rec.registered(app, ids, day, month)  # first: engagement reads the suite counts
         tr.register(app, ids, segs, rng, day, dormant_share)
+        self.rec.registered(app, ids, day, month)
 
     def launch(self, app: AppState, day: int) -> None:
         """Open the app: everyone eligible so far enters its pool; seed any installed base."""
@@ -157,8 +157,8 @@ class Engine:
         n = min(round(n_agents), int(sizes.sum()))
         per_seg = rng.multivariate_hypergeometric(sizes, n) if n else np.zeros_like(sizes)
         ids, segs = app.pool.take(rng, per_seg)
-        self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
         engaged = tr.register(app, ids, segs, rng, day, dormant_share=1.0 - engaged_share)
+        self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
         self._seed_history(app, engaged, rng)
 
     def _seed_history(self, app: AppState, ids: np.ndarray, rng: np.random.Generator) -> None:
@@ -203,8 +203,8 @@ class Engine:
         group = tr.pick_from_pool(dst, ids[new], self.pop.segment)  # all of them: distinct
         dst.propensity[group] = src.propensity[group]
         dst.reg_month[group] = month + 1
-        self.rec.registered(dst, group, day, month)
         tr.enroll(dst, group, self.pop.segment[group], was_engaged[new], rng, day)
+        self.rec.registered(dst, group, day, month)
         self.rec.count("new_migrated_in", dst, day, len(group))
         wake = ids[(state == LAPSED) & was_engaged]
         wake_segs = self.pop.segment[wake]

@@ -29,11 +29,6 @@ GOLDEN, MIX1, MIX2 = (
 )
 ONE = np.uint64(65536)  # multiplier 1 in fixed point
 BLOCK = 4096  # members selected per block
-# In a suite app's member rows, the registration month's bit 14 says the user is in no other
-# suite app ("solo", see `_record_members`): a flag column of its own slowed the step (1.2x)
-SOLO_SHIFT = 14
-SOLO = np.int16(1 << SOLO_SHIFT)
-MONTH_BITS = np.int16((1 << SOLO_SHIFT) - 1)
 SATURATED = np.uint64(0xFFFFFFFF)
 NO_DAY = -64  # the last active day of an agent never active
 PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"
@@ -57,7 +52,7 @@ class Members:
     ids: np.ndarray  # int32
     threshold: np.ndarray  # uint16: active when a 16-bit draw is below it (x the multiplier)
     last: np.ndarray  # int16: last active day
-    reg: np.ndarray  # int16: registration month + 1 (0: before the horizon) | SOLO
+    reg: np.ndarray  # int16: registration month + 1 (0: before the horizon)
     segment: np.ndarray  # uint8
 
 
@@ -91,11 +86,6 @@ def activity_step(
     scaled = bool((factors != ONE).any())
     step = _compiled_step if use_compiled(_jit_loop) else _numpy_step
     return step(members, np.uint64(key), scaled, factors, day, month_start, books)
-
-
-def with_solo(reg: np.ndarray, solo: np.ndarray) -> np.ndarray:
-    """Registration months (member column "reg") with the solo bit set where `solo`."""
-    return (reg & MONTH_BITS) | (solo.astype(np.int16) << np.int16(SOLO_SHIFT))
 
 
 def fixed_point(multipliers: np.ndarray) -> np.ndarray:
@@ -142,7 +132,7 @@ def _numpy_step(
     b.hist[day + PAST] += len(pos)
     m.last[pos] = day
     first_pos = pos[old < month_start]
-    b.cohort += np.bincount(m.reg[first_pos] & MONTH_BITS, minlength=len(b.cohort))
+    b.cohort += np.bincount(m.reg[first_pos], minlength=len(b.cohort))
     first = m.ids[first_pos]
     if len(b.month_mask):
         _numpy_mask(first, b.month_mask, b.app, b.overlap)
@@ -255,23 +245,14 @@ def _read_masks(masks, first, positions, n):  # fmt: skip
 
 
 def _record_members(
-    positions, ids, last, reg, day, month_start, hist, cohort, suite_hist, active, first,
-    shared, solo_old,
+    positions, ids, last, reg, day, month_start, hist, cohort, active, first
 ):  # fmt: skip
     """For the active members (ascending positions): move the last-active day in the
     member column and the app's histogram, count first actives of the month by cohort.
     Writes the active and first-active ids; returns how many first actives. Branch-free,
     like the selection: whether an active is the month's first is a coin flip to the
-    branch predictor (1.8x faster than branching on it).
-
-    In a suite app (`suite_hist` not empty), a solo user's suite last-active day is its
-    last-active day here: it moves in the suite's histogram from here, and only the others
-    (written to `shared`) go on to `_suite`, whose per-customer entries cost a cache miss
-    each at large scales. The solo users' moves are applied after the loop, from their old
-    days in `solo_old`: a second histogram updated inside it slowed every iteration (1.7x).
-    Also returns how many went to `shared` and the solo users' first actives of the month."""
-    in_suite = len(suite_hist) > 0
-    n_first = n_shared = n_solo = solo_first = 0
+    branch predictor (1.8x faster than branching on it)."""
+    n_first = 0
     for j in range(len(positions)):
         if j + AHEAD < len(positions):  # the actives are sparse: prefetch ahead (1.7x)
             prefetch(last, positions[j + AHEAD])
@@ -284,23 +265,11 @@ def _record_members(
         agent = ids[i]
         active[j] = agent
         is_first = old < month_start
-        month = reg[i]
-        cohort[month & MONTH_BITS] += is_first
+        cohort[reg[i]] += is_first
         first[n_first] = agent
         n_first += is_first
-        if in_suite:
-            alone = np.int64(month >> SOLO_SHIFT)
-            solo_first += alone & is_first
-            solo_old[n_solo] = old
-            n_solo += alone
-            shared[n_shared] = agent
-            n_shared += 1 - alone
     hist[day + PAST] += len(positions)
-    for k in range(n_solo):
-        suite_hist[solo_old[k] + PAST] -= 1
-    if in_suite:
-        suite_hist[day + PAST] += n_solo
-    return n_first, n_shared, solo_first
+    return n_first
 
 
 def _mask(first, month_mask, app, overlap):  # fmt: skip
@@ -343,9 +312,8 @@ def _suite(active, day, month_start, suite_last, suite_hist):  # fmt: skip
 
 
 def _loop(
-    ids, threshold, last, reg, segment, key, scaled, uniform, factors, day, month_start,
-    hist, cohort, month_mask, overlap, app, suite_last, suite_hist, positions, active, first,
-    shared, solo_old,
+    ids, threshold, last, reg, segment, key, scaled, uniform, factors, day, month_start, hist,
+    cohort, month_mask, overlap, app, suite_last, suite_hist, positions, active, first,
 ):  # fmt: skip
     """The step, compiled: the members' own columns in sequence, then the per-customer
     arrays (month mask, suite) at the actives' ids, each entry prefetched a few actives
@@ -353,17 +321,14 @@ def _loop(
     n = _jit_select(threshold, segment, key, scaled, uniform, factors, positions)
     if n == 0:
         return 0, 0, 0, 0
-    n_first, n_shared, solo_first = _jit_record_members(
-        positions[:n], ids, last, reg, day, month_start, hist, cohort, suite_hist,
-        active, first, shared, solo_old,
-    )  # fmt: skip
+    n_first = _jit_record_members(
+        positions[:n], ids, last, reg, day, month_start, hist, cohort, active, first
+    )
     if len(month_mask):
         _jit_mask(first[:n_first], month_mask, app, overlap)
     fresh = suite_first = 0
     if len(suite_last):
-        fresh, suite_first = _jit_suite(shared[:n_shared], day, month_start, suite_last, suite_hist)
-        fresh += n - n_shared
-        suite_first += solo_first
+        fresh, suite_first = _jit_suite(active[:n], day, month_start, suite_last, suite_hist)
     return n, n_first, fresh, suite_first
 
 
@@ -376,13 +341,13 @@ def _compiled_step(
     month_start: int,
     b: ActivityBooks,
 ) -> tuple[np.ndarray, DayCounts]:
-    positions, active, first, shared, solo_old = _scratch(len(m.ids))
+    positions, active, first = _scratch(len(m.ids))
     uniform = bool((factors == factors[0]).all())  # one factor for all: no lookup per member
     assert _jit_loop is not None
     n, n_first, fresh, suite_first = _jit_loop(
         m.ids, m.threshold, m.last, m.reg, m.segment, key, scaled, uniform, factors,
         np.int16(day), month_start, b.hist, b.cohort, b.month_mask, b.overlap, b.app, b.suite_last,
-        b.suite_hist, positions, active, first, shared, solo_old,
+        b.suite_hist, positions, active, first,
     )  # fmt: skip
     return active[:n].copy(), DayCounts(n, n_first, fresh, suite_first)
 
@@ -464,10 +429,10 @@ _SCRATCH: list[np.ndarray] = []
 
 
 def _scratch(n: int) -> list[np.ndarray]:
-    """Five int32 work arrays of length >= n, reused from call to call: fresh ones would
+    """Three int32 work arrays of length >= n, reused from call to call: fresh ones would
     cost a page fault per 4 KiB on every call, more than the step itself."""
     if not _SCRATCH or len(_SCRATCH[0]) < n:
-        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 5]
+        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 3]
     return _SCRATCH
 
 

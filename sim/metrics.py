@@ -14,7 +14,7 @@ import pandas as pd
 
 from .apps import ENGAGED, LAPSED, NO_DAY, AppState
 from .calendar import Calendar
-from .kernels import MONTH_BITS, PAST, ActivityBooks, activity_step, count_state_masks, with_solo
+from .kernels import PAST, ActivityBooks, activity_step, count_state_masks
 
 NOTHING_U16, NOTHING_I16, NOTHING_I64 = (np.empty(0, t) for t in (np.uint16, np.int16, np.int64))
 STOCKS = ("registered", "engaged", "lapsed")
@@ -48,9 +48,6 @@ class Recorder:
         self.suite_apps_of = np.zeros(n_agents, np.uint8)
         self.suite_registered = 0
         self.month_mask = np.zeros(n_agents, np.uint16) if n_apps <= MAX_OVERLAP_APPS else None
-        for app in apps:
-            if app.suite:
-                app.suite_count = self.suite_apps_of
 
     # -- flows -------------------------------------------------------------------------
     def count(self, flow: str, app: AppState, day: int, n: int) -> None:
@@ -68,24 +65,6 @@ class Recorder:
             before = self.suite_apps_of[ids]
             self.suite_registered += int(np.count_nonzero(before == 0))
             self.suite_apps_of[ids] = before + 1
-            ended = ids[before == 1]
-            if len(ended):
-                self._end_solo(ended, app)
-
-    def _end_solo(self, ids: np.ndarray, joined: AppState) -> None:
-        """Users of one suite app who joined a second: the suite now follows them per
-        customer. The activity step skipped their `suite_last` while they were solo (the
-        app's own last-active day was theirs): bring it up to date and clear the flag."""
-        for other in self.apps:
-            if other is joined or not other.suite:
-                continue
-            state = other.state[ids]
-            lapsed = ids[state == LAPSED]
-            self.suite_last[lapsed] = other.last_active[lapsed]
-            engaged = ids[state == ENGAGED]
-            rows = other.slot[engaged]
-            self.suite_last[engaged] = other.engaged.cols["last"][rows]
-            other.engaged.cols["reg"][rows] &= MONTH_BITS
 
     def deregistered(self, app: AppState, ids: np.ndarray) -> None:
         """Users leaving an app for good (it was delisted)."""
@@ -108,9 +87,6 @@ class Recorder:
             np.maximum(last, other.last_active, out=last)
         self.suite_last[:] = last
         self.hist[-1] = np.bincount(last + PAST, minlength=self.hist.shape[1])
-        for other in listed:  # some of its users are now in one suite app only
-            reg = other.engaged.column("reg")
-            reg[:] = with_solo(reg, self.suite_apps_of[other.engaged.members()] == 1)
 
     # -- activity ----------------------------------------------------------------------
     def activity(self, app: AppState, key: int, multipliers: np.ndarray, day: int) -> np.ndarray:

@@ -12,7 +12,6 @@ import numpy as np
 
 from .apps import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, AppState
 from .compiled import AHEAD, compile_all, prefetch, use_compiled
-from .kernels import SOLO_SHIFT, with_solo
 
 EMPTY = np.empty(0, dtype=np.int32)
 
@@ -88,9 +87,7 @@ def engage(
             ids,
             threshold=activity_threshold(propensity),
             last=app.last_active[ids],
-            reg=with_solo(app.reg_month[ids], app.suite_count[ids] == 1)
-            if len(app.suite_count)
-            else app.reg_month[ids],
+            reg=app.reg_month[ids],
             segment=segs,
             due=due,
         )
@@ -98,14 +95,13 @@ def engage(
     start = members.grow_by(len(ids))
     c = members.cols
     _jit_engage(
-        ids, segs, propensity, due, app.state, app.last_active, app.reg_month, app.suite_count,
-        members.slot, members.ids, c["threshold"], c["last"], c["reg"], c["segment"], c["due"],
-        start,
+        ids, segs, propensity, due, app.state, app.last_active, app.reg_month, members.slot,
+        members.ids, c["threshold"], c["last"], c["reg"], c["segment"], c["due"], start,
     )  # fmt: skip
 
 
 def _engage(
-    ids, segs, propensity, due, state, last_active, reg_month, suite_count, slot,
+    ids, segs, propensity, due, state, last_active, reg_month, slot,
     m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start,
 ):  # fmt: skip
     """`engage` after its draws, compiled: one pass over the agents, writing their state and
@@ -118,8 +114,6 @@ def _engage(
             prefetch(slot, ahead)
             prefetch(last_active, ahead)
             prefetch(reg_month, ahead)
-            if len(suite_count):
-                prefetch(suite_count, ahead)
         agent = ids[j]
         row = start + j
         state[agent] = ENGAGED
@@ -127,8 +121,7 @@ def _engage(
         m_ids[row] = agent
         m_threshold[row] = min(np.rint(np.float64(propensity[j]) * 65536.0), 65535.0)
         m_last[row] = last_active[agent]
-        solo = len(suite_count) > 0 and suite_count[agent] == 1
-        m_reg[row] = reg_month[agent] | (np.int16(solo) << SOLO_SHIFT)
+        m_reg[row] = reg_month[agent]
         m_segment[row] = segs[j]
         m_due[row] = due[j]
 

@@ -35,11 +35,6 @@ def _world(rng: np.random.Generator, suite: bool):
     )
     suite_last = rng.choice(np.array([NO_DAY, 192, DAY], np.int16), N_AGENTS)
     suite_last[ids] = np.maximum(suite_last[ids], members.last)
-    # a solo user (in no other suite app) was last active in the suite when it was here,
-    # and not yet today (each app's step runs once a day)
-    solo = (rng.random(len(ids)) < 0.4) & (members.last != DAY)
-    members.reg = kernels.with_solo(members.reg, solo)
-    suite_last[ids[solo]] = members.last[solo]
     hist = np.zeros(N_DAYS + kernels.PAST, np.int64)
     books = kernels.ActivityBooks(
         hist=hist + np.bincount(members.last + kernels.PAST, minlength=len(hist)),
@@ -53,10 +48,6 @@ def _world(rng: np.random.Generator, suite: bool):
         else np.empty(0, np.int64),
     )
     return members, books
-
-
-def _solo(members: kernels.Members) -> np.ndarray:
-    return (members.reg & kernels.SOLO) != 0
 
 
 @pytest.mark.parametrize(
@@ -79,13 +70,8 @@ def test_compiled_step_equals_numpy_step(multipliers, suite):
     np.testing.assert_array_equal(members.last, twin_members.last)
     assert books.overlap[3, 3] > books.overlap[3, 0] > 0
     np.testing.assert_array_equal(books.overlap, books.overlap.T)
-    for name in ("hist", "cohort", "month_mask", "overlap", "suite_hist"):
+    for name in ("hist", "cohort", "month_mask", "overlap", "suite_last", "suite_hist"):
         np.testing.assert_array_equal(getattr(books, name), getattr(twin_books, name), name)
-    if suite:  # the compiled step leaves solo users' suite_last to their member row
-        shared = np.ones(N_AGENTS, bool)
-        shared[members.ids[_solo(members)]] = False
-        np.testing.assert_array_equal(books.suite_last[shared], twin_books.suite_last[shared])
-        assert 0 < by_numpy[1].suite_fresh < by_numpy[1].active
 
 
 def test_segment_multipliers_scale_activity():
@@ -123,13 +109,9 @@ def test_step_keeps_histograms_consistent():
     kernels.activity_step(members, 7, np.ones(3), DAY, MONTH_START, books)
     expected = np.bincount(members.last + kernels.PAST, minlength=len(books.hist))
     np.testing.assert_array_equal(books.hist, expected)
-    # a solo user's suite last-active day is its member row's (its suite_last may lag)
-    suite_last = books.suite_last.copy()
-    solo = _solo(members)
-    suite_last[members.ids[solo]] = members.last[solo]
-    expected = np.bincount(suite_last + kernels.PAST, minlength=len(books.suite_hist))
+    expected = np.bincount(books.suite_last + kernels.PAST, minlength=len(books.suite_hist))
     np.testing.assert_array_equal(books.suite_hist, expected)
-    assert (suite_last[members.ids] >= members.last).all()
+    assert (books.suite_last[members.ids] >= members.last).all()
 
 
 def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):
