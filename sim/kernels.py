@@ -218,6 +218,21 @@ def _scaled_limits(threshold, segment, uniform, factors, limits):  # fmt: skip
         factor = factors[0]
         for i in range(len(threshold)):
             limits[i] = min(np.uint64(threshold[i]) * factor, SATURATED)
+    elif len(factors) <= 8:  # a chain of selects vectorises; a lookup per member does not
+        f = np.zeros(8, np.uint64)
+        f[: len(factors)] = factors
+        f0, f1, f2, f3, f4, f5, f6, f7 = f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+        for i in range(len(threshold)):
+            s = segment[i]
+            factor = f0
+            factor = f1 if s == 1 else factor
+            factor = f2 if s == 2 else factor
+            factor = f3 if s == 3 else factor
+            factor = f4 if s == 4 else factor
+            factor = f5 if s == 5 else factor
+            factor = f6 if s == 6 else factor
+            factor = f7 if s == 7 else factor
+            limits[i] = min(np.uint64(threshold[i]) * factor, SATURATED)
     else:
         for i in range(len(threshold)):
             limits[i] = min(np.uint64(threshold[i]) * factors[segment[i]], SATURATED)

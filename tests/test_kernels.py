@@ -51,7 +51,14 @@ def _world(rng: np.random.Generator, suite: bool):
 
 
 @pytest.mark.parametrize(
-    "multipliers", [[1.0, 1.0, 1.0], [1.3, 1.3, 1.3], [1.7, 1.0, 0.0], [0.35, 2.0, 1e-9]]
+    "multipliers",
+    [
+        [1.0, 1.0, 1.0],
+        [1.3, 1.3, 1.3],
+        [1.7, 1.0, 0.0],
+        [0.35, 2.0, 1e-9],
+        [0.5, 1.5, 1.0] + [1.2] * 7,  # more than 8 segments: a lookup per member
+    ],
 )
 @pytest.mark.parametrize("suite", [True, False])
 def test_compiled_step_equals_numpy_step(multipliers, suite):
