@@ -5,7 +5,7 @@ A day's activity is the hot path of a run: every engaged user of every app draws
 active one moves its last-active day in the app's and the suite's histograms. In numpy that is
 a dozen passes over temporaries; compiled, it is one pass over the members' columns and one
 over the day's actives, whose scattered per-customer entries are prefetched a few actives
-ahead (2.6x faster than numpy at 1:300, `benchmarks/RESULTS.md`). The loop runs compiled
+ahead (3.9x faster than numpy at 1:300, `benchmarks/RESULTS.md`). The loop runs compiled
 when numba is installed and `APPSIM_KERNELS` is not `numpy` (`sim.compiled`); otherwise (or
 when a test asks for it) the numpy version runs. Both make the same random draws
 (`uniform16`: SplitMix64 of a counter, keyed per app and day, so the compiled loop makes them
