@@ -239,7 +239,8 @@ def _scaled_limits(threshold, segment, uniform, factors, limits):  # fmt: skip
 
 
 def _scaled_hit_masks(draws, limits, masks):  # fmt: skip
-    """`_hit_masks` on a scaled day: active when draw x 65536 < limit."""
+    """`_hit_masks` on a scaled day: active when draw x 65536 < limit. (One loop for both,
+    shifting the draws by an argument, measured 1.5x slower on either.)"""
     for g in range(len(limits) // 64):
         mask = np.uint64(0)
         for b in range(64):
@@ -357,7 +358,7 @@ def _compiled_step(
     b: ActivityBooks,
 ) -> tuple[np.ndarray, DayCounts]:
     positions, active, first = _scratch(len(m.ids))
-    uniform = bool((factors == factors[0]).all())  # one factor for all: no lookup per member
+    uniform = scaled and bool((factors == factors[0]).all())  # one factor: no lookups
     assert _jit_loop is not None
     n, n_first, fresh, suite_first = _jit_loop(
         m.ids, m.threshold, m.last, m.reg, m.segment, key, scaled, uniform, factors,
