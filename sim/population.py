@@ -10,13 +10,17 @@ newcomers are one run of neighbouring ids.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from .calendar import NEVER, Calendar
+from .compiled import compile_all, use_compiled
 from .rng import Streams
 from .schema import Population as PopulationSpec
+
+BLOCK = 1 << 16  # agents drawn per block: a block's floats (512 KiB) stay in cache
 
 
 @dataclass
@@ -63,30 +67,39 @@ def build_population(
     names = list(spec.segments)
     shares = np.array([spec.segments[s].share for s in names])
     rng = streams.get("population", "segment")
-    segment = _segment_of(rng.random(n), np.cumsum(shares / shares.sum()))
+    segment = _segment_of(rng, n, np.cumsum(shares / shares.sum()))
     mobile_day = _mobile_days(spec, names, _split_by_segment(segment, len(names)), cal, streams)
-    eligible = np.maximum(join_day, mobile_day)
+    eligible = np.maximum(join_day, mobile_day, out=mobile_day)
     # renumber by eligibility: a day's newcomers are then one run of ids, which each app
     # admits in one pass over neighbouring memory
-    by_day = _order_by_day(eligible, cal.n_days)
-    segment, eligible = segment[by_day], eligible[by_day]
-    day_start = np.searchsorted(eligible, np.arange(cal.n_days + 1), side="left")
+    segment, eligible, day_start = _by_day(segment, eligible, cal.n_days)
     return Population(scale, names, segment, eligible, day_start)
 
 
-def _segment_of(u: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """The segment of each uniform draw: how many cumulative shares are <= it (capped at
-    the last segment). A compare per segment: 10x faster than a binary search per agent."""
-    segment = np.zeros(len(u), dtype=np.uint8)
-    for edge in edges[:-1]:
-        segment += u >= edge
+def _segment_of(rng: np.random.Generator, n: int, edges: np.ndarray) -> np.ndarray:
+    """n agents' segments from uniform draws: how many cumulative shares are <= each draw
+    (capped at the last segment). A compare per segment: 10x faster than a binary search."""
+    segment = np.zeros(n, dtype=np.uint8)
+    for block, u in _uniform_blocks(rng, n):
+        for edge in edges[:-1]:
+            segment[block] += u >= edge
     return segment
 
 
+def _uniform_blocks(rng: np.random.Generator, n: int) -> Iterator[tuple[slice, np.ndarray]]:
+    """n uniforms of `rng` (the same as one call's), block by block in one reused buffer.
+    Whole-population temporaries (tens of millions of floats) would each be a trip to
+    memory and fresh pages; a block's stay in cache (the build 4x faster at 1:10)."""
+    buffer = np.empty(min(n, BLOCK))
+    for lo in range(0, n, BLOCK):
+        u = buffer[: min(BLOCK, n - lo)]
+        rng.random(out=u)
+        yield slice(lo, lo + len(u)), u
+
+
 def _split_by_segment(segment: np.ndarray, n_segments: int) -> list[np.ndarray]:
-    """Each segment's agent ids, ascending (one stable radix sort of the uint8 segments)."""
-    by_segment = np.argsort(segment, kind="stable").astype(np.int32)
-    return np.split(by_segment, np.cumsum(np.bincount(segment, minlength=n_segments))[:-1])
+    """Each segment's agent ids, ascending (a scan per segment: 4x faster than a sort)."""
+    return [np.flatnonzero(segment == s).astype(np.int32) for s in range(n_segments)]
 
 
 def _mobile_days(
@@ -100,18 +113,48 @@ def _mobile_days(
     out = np.full(sum(len(m) for m in members), NEVER, dtype=np.int32)
     for name, ids in zip(names, members, strict=True):
         curve = spec.segments[name].mobile
-        u = streams.get("population", "mobile", name).random(len(ids))
-        ok = u < curve.ceiling
-        u = u[ok]
-        offset = curve.width_days * np.log(u / (curve.ceiling - u))
-        day = cal.day(curve.midpoint) + np.ceil(offset)
-        out[ids[ok]] = np.clip(day, 0, NEVER)
+        midpoint = cal.day(curve.midpoint)
+        rng = streams.get("population", "mobile", name)
+        for block, u in _uniform_blocks(rng, len(ids)):
+            ok = u < curve.ceiling
+            u = u[ok]
+            offset = curve.width_days * np.log(u / (curve.ceiling - u))
+            out[ids[block][ok]] = np.clip(midpoint + np.ceil(offset), 0, NEVER)
     return out
 
 
-def _order_by_day(eligible: np.ndarray, n_days: int) -> np.ndarray:
-    """Agents by eligibility day, ties by id. Days past the horizon count as one (those
-    agents are never reached): the days then fit 16 bits, which numpy sorts by radix, 5x
-    faster than a comparison sort at 1:10."""
+def _by_day(
+    segment: np.ndarray, eligible: np.ndarray, n_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The agents renumbered by eligibility day, ties in order of joining: their segments,
+    their days, and the first id of each day (n_days + 1 entries). Days past the horizon
+    count as one (those agents are never reached)."""
+    if use_compiled(_jit_sort_by_day):
+        by_segment, by_eligible = np.empty_like(segment), np.empty_like(eligible)
+        day_start = np.zeros(n_days + 2, np.int64)
+        _jit_sort_by_day(segment, eligible, n_days, by_segment, by_eligible, day_start)
+        return by_segment, by_eligible, day_start[: n_days + 1]
+    # numpy sorts 16-bit keys by radix: 5x faster than a comparison sort at 1:10
     key_type = np.uint16 if n_days < np.iinfo(np.uint16).max else np.int64
-    return np.argsort(np.minimum(eligible, n_days).astype(key_type), kind="stable")
+    order = np.argsort(np.minimum(eligible, n_days).astype(key_type), kind="stable")
+    segment, eligible = segment[order], eligible[order]
+    return segment, eligible, np.searchsorted(eligible, np.arange(n_days + 1), side="left")
+
+
+def _sort_by_day(segment, eligible, n_days, by_segment, by_eligible, day_start):  # fmt: skip
+    """`_by_day`, compiled: a counting sort (stable), which writes the renumbered arrays
+    directly instead of a permutation and two gathers (3x faster at 1:10)."""
+    for e in eligible:
+        day_start[min(e, n_days) + 1] += 1
+    for d in range(n_days + 1):
+        day_start[d + 1] += day_start[d]
+    fill = day_start[:-1].copy()
+    for i in range(len(eligible)):
+        d = min(eligible[i], n_days)
+        row = fill[d]
+        fill[d] = row + 1
+        by_segment[row] = segment[i]
+        by_eligible[row] = eligible[i]
+
+
+(_jit_sort_by_day,) = compile_all(_sort_by_day)

@@ -40,6 +40,30 @@ def test_segments_and_smartphone_curves(tiny_tree):
     assert eligible == pytest.approx(0.8 / 2, abs=0.015)
 
 
+@pytest.mark.parametrize("n", [0, 1, 70_000, 200_003])
+def test_renumbering_by_eligibility_day_compiled_equals_numpy(monkeypatch, n):
+    """The compiled counting sort by eligibility day gives the numpy sort's agents (stable:
+    ties keep their order of joining), days and first id of each day, past-horizon days too;
+    and a block-by-block draw of the population is the same as one draw."""
+    pytest.importorskip("numba")
+    from sim import population
+
+    rng = np.random.default_rng(SEED)
+    eligible = rng.integers(0, 40, n).astype(np.int32)
+    eligible[rng.random(n) < 0.1] = population.NEVER
+    segment = rng.integers(0, 5, n).astype(np.uint8)
+    compiled = population._by_day(segment, eligible, 30)
+    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+    plain = population._by_day(segment, eligible, 30)
+    for mine, theirs in zip(compiled, plain, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert np.all(np.diff(np.minimum(plain[1], 30)) >= 0) and plain[2][-1] == np.count_nonzero(
+        eligible < 30
+    )
+    blocks = [u.copy() for _, u in population._uniform_blocks(Streams(1).get("x"), n)]
+    np.testing.assert_array_equal(np.concatenate([[], *blocks]), Streams(1).get("x").random(n))
+
+
 def test_installed_base_and_never_active_share(tiny_tree):
     tree = quiet_world(tiny_tree)
     tree["apps"]["chat"]["adoption"].update(p_per_year=2.0, never_active_share=0.3)
