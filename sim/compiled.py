@@ -36,23 +36,26 @@ def use_compiled(kernel: object) -> bool:
     return kernel is not None and not NUMPY_ONLY
 
 
-def _intrinsics() -> tuple[Any, Any]:
+def _intrinsics() -> tuple[Any, Any, Any]:
     """`prefetch(array, index)`: ask the CPU to start loading array[index] into cache;
     `trailing_zeros(word)`: the index of the lowest set bit of a nonzero uint64 (one
-    instruction).
+    instruction); `below_mask(a, b, start)`: a uint64 whose bit j says a[start + j] <
+    b[start + j], for j < 64, of two contiguous unsigned arrays: 16-bit draws against 16-bit
+    thresholds, or against 32-bit limits in units of 1/65536 (the draws then scaled by 65536).
 
     The activity step reads per-customer arrays (the suite's last-active days, the month's
     app masks) at the day's active ids, scattered: one cache miss each at 1:10. Issuing the
     load a few actives ahead overlaps those misses (1.5x on the suite's loop, as fast as
-    visiting the ids in ascending order, which would cost a sort). Its selection turns 64
-    members' hits into one bit mask and reads the active positions off it bit by bit.
-    Without numba they are plain Python, never called from a compiled loop."""
+    visiting the ids in ascending order, which would cost a sort). Its selection compares
+    64 members at once into one bit mask (two vector compares here: 1.7-2x faster than a
+    loop shifting each outcome into the mask) and reads the active positions off it bit by
+    bit. Without numba they are plain Python, never called from a compiled loop."""
     try:
         from llvmlite import ir
         from numba import types
         from numba.extending import intrinsic
     except ImportError:
-        return (lambda array, index: None), (lambda word: (int(word) & -int(word)).bit_length() - 1)
+        return _python_prefetch, _python_trailing_zeros, _python_below_mask
 
     @intrinsic
     def prefetch(typingctx, array, index):
@@ -78,7 +81,44 @@ def _intrinsics() -> tuple[Any, Any]:
 
         return types.uint64(types.uint64), codegen
 
-    return prefetch, trailing_zeros
+    def lanes(context, builder, array_type, array, start):
+        """The 64 elements array[start:start + 64] as one vector."""
+        data = context.make_array(array_type)(context, builder, array).data
+        vector = ir.VectorType(context.get_value_type(array_type.dtype), 64)
+        address = builder.bitcast(builder.gep(data, [start]), vector.as_pointer())
+        return builder.load(address, align=array_type.dtype.bitwidth // 8)
+
+    @intrinsic
+    def below_mask(typingctx, a, b, start):
+        widths = (a.dtype.bitwidth, b.dtype.bitwidth)
+        if a.layout != "C" or b.layout != "C" or widths not in ((16, 16), (16, 32)):
+            return None  # not a case it is written for: a typing error, not a wrong mask
+
+        def codegen(context, builder, signature, args):
+            va = lanes(context, builder, signature.args[0], args[0], args[2])
+            vb = lanes(context, builder, signature.args[1], args[1], args[2])
+            if widths == (16, 32):
+                by_65536 = ir.Constant(vb.type, [ir.Constant(vb.type.element, 16)] * 64)
+                va = builder.shl(builder.zext(va, vb.type), by_65536)
+            return builder.bitcast(builder.icmp_unsigned("<", va, vb), ir.IntType(64))
+
+        return types.uint64(a, b, start), codegen
+
+    return prefetch, trailing_zeros, below_mask
 
 
-prefetch, trailing_zeros = _intrinsics()
+def _python_prefetch(array: Any, index: int) -> None:
+    return None
+
+
+def _python_trailing_zeros(word: int) -> int:
+    return (int(word) & -int(word)).bit_length() - 1
+
+
+def _python_below_mask(a: Any, b: Any, start: int) -> int:
+    shift = 16 if b.dtype.itemsize > a.dtype.itemsize else 0
+    below = [int(a[start + j]) << shift < int(b[start + j]) for j in range(64)]
+    return sum(1 << j for j, hit in enumerate(below) if hit)
+
+
+prefetch, trailing_zeros, below_mask = _intrinsics()

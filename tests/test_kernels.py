@@ -212,3 +212,29 @@ def test_positions_of_equals_flatnonzero(size):
     found = kernels.positions_of(values, 3)
     np.testing.assert_array_equal(found, np.flatnonzero(values == 3))
     assert found.dtype == np.intp
+
+
+@pytest.mark.parametrize("limit_type", [np.uint16, np.uint32])
+def test_hit_masks_equal_elementwise_comparison(limit_type):
+    """The vector compare into 64-bit masks: bit b of mask g is draw < threshold (16-bit) or
+    draw x 65536 < limit (32-bit), at the extremes too; the compiled loops against numpy."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(23)
+    draws = rng.integers(0, 65536, 4096).astype(np.uint16)
+    draws[:4] = [0, 65535, 0, 65535]
+    top = np.iinfo(limit_type).max
+    limits = rng.integers(0, int(top) + 1, 4096, dtype=np.uint64).astype(limit_type)
+    limits[:4] = [0, 0, top, top]
+    if limit_type == np.uint32:
+        limits[4:8] = draws[4:8].astype(np.uint32) << 16  # equal: not below
+        limits[8:12] = (draws[8:12].astype(np.uint32) << 16) + 1
+    masks = np.empty(64, np.uint64)
+    kernel = kernels._jit_hit_masks if limit_type == np.uint16 else kernels._jit_scaled_hit_masks
+    kernel(draws, limits, masks)
+    shift = 16 if limit_type == np.uint32 else 0
+    below = (draws.astype(np.uint64) << np.uint64(shift)) < limits
+    bits = np.unpackbits(masks.view(np.uint8), bitorder="little").astype(bool)
+    np.testing.assert_array_equal(bits, below)
+    assert below[:12].tolist() == [False, False, True, limit_type == np.uint32] + (
+        [False] * 4 + [True] * 4 if shift else below[4:12].tolist()
+    )
