@@ -4,6 +4,7 @@
     python benchmarks/run.py reference --scales 50 10 --repeats 3
     python benchmarks/run.py kernels --scale 300 --repeats 3
     python benchmarks/run.py profile --scale 100
+    python benchmarks/run.py profile --scale 10
 
 Each baseline run is a separate process under /usr/bin/time -v (peak RSS); the fast and the
 reference engine are timed side by side in one process. Results are printed as markdown,
@@ -160,10 +161,13 @@ def kernels(scale: float, repeats: int) -> None:
 
 
 def profile(scale: float) -> None:
-    """cProfile of one run, then a run without it timing each part of the compiled
-    activity step (the step's Python body calling its compiled parts, each timed)."""
+    """cProfile of one run, then a run without it timing the engine's parts: each daily
+    mechanism, the levers, the set-up, the compiled activity step's parts and the event
+    draws (the step's Python body calling its compiled parts, each timed)."""
     import sim
+    from sim import engine, metrics
     from sim import kernels as k
+    from sim import transitions as tr
 
     scenario = sim.load_scenario(BASELINE)
     sim.run(scenario, seed=0, scale=scale * 10)  # compile (or load) the kernels first
@@ -172,25 +176,38 @@ def profile(scale: float) -> None:
     sim.run(scenario, seed=0, scale=scale)
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
-    parts = ("select", "record_members", "mask", "suite")
-    spent = dict.fromkeys(parts, 0.0)
-    for part in parts:
-        setattr(k, f"_jit_{part}", _timed(getattr(k, f"_jit_{part}"), spent, part))
+    spent: dict[str, float] = {}
+    for name in ("__init__", "_lapse_and_return", "_adopt", "_activity", "_referrals"):
+        _time_method(engine.Engine, name, spent, f"engine {name.strip('_')}")
+    for name in ("launch", "inflow", "delist"):
+        _time_method(engine.Engine, name, spent, f"lever {name}")
+    _time_method(metrics.Recorder, "close_day", spent, "closing days")
+    for part in ("select", "record_members", "mask", "suite"):
+        _time_method(k, f"_jit_{part}", spent, f"  activity: {part}")
     k._jit_loop = k._loop  # type: ignore[assignment]
+    for name in ("draw_propensity", "lapse_days", "lapse_due", "reactivate"):
+        _time_method(tr, name, spent, f"  events: {name}")
+    _time_method(engine, "build_population", spent, "  set-up: population")
     t = time.perf_counter()
     sim.run(scenario, seed=0, scale=scale)
-    print(f"run without the profiler: {time.perf_counter() - t:.1f} s; activity step parts:")
-    print(", ".join(f"{part} {seconds:.1f} s" for part, seconds in spent.items()))
+    print(f"run without the profiler: {time.perf_counter() - t:.1f} s; its parts (indented:")
+    print("parts of the line above; levers run outside the days' mechanisms):")
+    for part, seconds in spent.items():
+        print(f"{part}: {seconds:.1f} s")
 
 
-def _timed(function, spent, name):  # type: ignore[no-untyped-def]
-    def timed(*args):  # type: ignore[no-untyped-def]
+def _time_method(owner, name, spent, label):  # type: ignore[no-untyped-def]
+    """Replace owner.name by a wrapper adding its wall time to spent[label]."""
+    function = getattr(owner, name)
+    spent[label] = 0.0
+
+    def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
-        out = function(*args)
-        spent[name] += time.perf_counter() - t
+        out = function(*args, **kwargs)
+        spent[label] += time.perf_counter() - t
         return out
 
-    return timed
+    setattr(owner, name, timed)
 
 
 def main() -> None:
