@@ -177,6 +177,12 @@ def _select(threshold, segment, key, scaled, uniform, factors, positions):  # fm
     draws = words.view(np.uint16)
     masks = np.empty(BLOCK // 64, np.uint64)
     limits = np.empty(BLOCK if scaled else 0, np.uint32)
+    # the factors saturated to 32 bits, which changes no limit (a factor of 2**32 or more
+    # saturates any nonzero threshold) and lets the compiler multiply 32-bit lanes (1.4x);
+    # padded to 8 for the chain of selects
+    lanes = np.zeros(max(8, len(factors)), np.uint32)
+    for s in range(len(factors)):
+        lanes[s] = min(factors[s], SATURATED)
     whole = len(threshold) // 64 * 64  # members in whole masks; the rest one by one
     n = 0
     for lo in range(0, whole, BLOCK):
@@ -185,8 +191,8 @@ def _select(threshold, segment, key, scaled, uniform, factors, positions):  # fm
         if not scaled:
             _jit_hit_masks(draws, threshold[lo:hi], masks)
         else:
-            _jit_scaled_limits(threshold[lo:hi], segment[lo:hi], uniform, factors, limits)
-            _jit_scaled_hit_masks(draws, limits[: hi - lo], masks)
+            _jit_scaled_limits(threshold[lo:hi], segment[lo:hi], uniform, lanes, limits)
+            _jit_hit_masks(draws, limits[: hi - lo], masks)
         n = _jit_read_masks(masks[: (hi - lo) // 64], lo, positions, n)
     for i in range(whole, len(threshold)):
         bits = _jit_splitmix(key + np.uint64(i // 4) * GOLDEN)
@@ -201,26 +207,23 @@ def _draw_words(key, first, words):  # fmt: skip
         words[w] = _jit_splitmix(key + np.uint64(first + w) * GOLDEN)
 
 
-def _hit_masks(draws, threshold, masks):  # fmt: skip
-    """Bit b of masks[g]: member 64 g + b is active (its draw is below its threshold)."""
-    for g in range(len(threshold) // 64):
-        masks[g] = below_mask(draws, threshold, 64 * g)
+def _hit_masks(draws, limits, masks):  # fmt: skip
+    """Bit b of masks[g]: member 64 g + b is active: its draw is below its threshold, or on
+    a scaled day (32-bit limits) draw x 65536 is below its limit."""
+    for g in range(len(limits) // 64):
+        masks[g] = below_mask(draws, limits, 64 * g)
 
 
 def _scaled_limits(threshold, segment, uniform, factors, limits):  # fmt: skip
-    """threshold x its segment's factor, saturated to 32 bits (one factor for all when
-    `uniform`: no lookup per member). The factors are first saturated to 32 bits as well,
-    which changes no limit (a factor of 2**32 or more saturates any nonzero threshold) and
-    lets the compiler multiply 32-bit lanes (1.4x faster than 64-bit ones)."""
-    f = np.zeros(max(8, len(factors)), np.uint32)
-    for s in range(len(factors)):
-        f[s] = min(factors[s], SATURATED)
+    """threshold x its segment's factor (32-bit factors, at least 8 of them), saturated to
+    32 bits; one factor for all when `uniform`: no lookup per member."""
     if uniform:
-        factor = np.uint64(f[0])
+        factor = np.uint64(factors[0])
         for i in range(len(threshold)):
             limits[i] = min(np.uint64(threshold[i]) * factor, SATURATED)
-    elif len(factors) <= 8:  # a chain of selects vectorises; a lookup per member does not
-        f0, f1, f2, f3, f4, f5, f6, f7 = f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+    elif len(factors) == 8:  # a chain of selects vectorises; a lookup per member does not
+        f0, f1, f2, f3 = factors[0], factors[1], factors[2], factors[3]
+        f4, f5, f6, f7 = factors[4], factors[5], factors[6], factors[7]
         for i in range(len(threshold)):
             s = segment[i]
             factor = f0
@@ -234,13 +237,7 @@ def _scaled_limits(threshold, segment, uniform, factors, limits):  # fmt: skip
             limits[i] = min(np.uint64(threshold[i]) * np.uint64(factor), SATURATED)
     else:
         for i in range(len(threshold)):
-            limits[i] = min(np.uint64(threshold[i]) * np.uint64(f[segment[i]]), SATURATED)
-
-
-def _scaled_hit_masks(draws, limits, masks):  # fmt: skip
-    """`_hit_masks` on a scaled day: active when draw x 65536 < limit."""
-    for g in range(len(limits) // 64):
-        masks[g] = below_mask(draws, limits, 64 * g)
+            limits[i] = min(np.uint64(threshold[i]) * np.uint64(factors[segment[i]]), SATURATED)
 
 
 def _read_masks(masks, first, positions, n):  # fmt: skip
@@ -451,7 +448,6 @@ def _scratch(n: int) -> list[np.ndarray]:
     _jit_draw_words,
     _jit_hit_masks,
     _jit_scaled_limits,
-    _jit_scaled_hit_masks,
     _jit_read_masks,
     _jit_select,
     _jit_record_members,
@@ -463,7 +459,7 @@ def _scratch(n: int) -> list[np.ndarray]:
     _jit_positions_of,
     _jit_equal_masks,
 ) = compile_all(
-    _splitmix, _draw_words, _hit_masks, _scaled_limits, _scaled_hit_masks, _read_masks, _select,
+    _splitmix, _draw_words, _hit_masks, _scaled_limits, _read_masks, _select,
     _record_members, _mask, _suite, _loop,
     _count_masks, _count_state_masks, _positions_of, _equal_masks,
 )  # fmt: skip
