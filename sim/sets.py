@@ -18,6 +18,7 @@ import numpy as np
 from .compiled import AHEAD, compile_all, prefetch, use_compiled
 
 ABSENT = -1
+NO_SET = -1  # a segment without a set here
 
 
 class IndexedSet:
@@ -158,6 +159,8 @@ class SegmentSets:
         self.sets = [IndexedSet(slot) for _ in segments]
         self.index_of = np.zeros(max(segments, default=0) + 1, dtype=np.int64)
         self.index_of[segments] = np.arange(len(segments))
+        self.set_of = np.full(256, NO_SET, dtype=np.int64)  # by uint8 segment code
+        self.set_of[segments] = np.arange(len(segments))
         self.codes = np.array(segments, dtype=np.uint8)
 
     def __len__(self) -> int:
@@ -184,6 +187,29 @@ class SegmentSets:
             starts[i] = self.sets[i].grow_by(k) if k else self.sets[i].n
         dense = tuple(m.ids for m in self.sets)
         _jit_add_by_index(ids, segs, self.index_of, starts, dense, self.slot)
+        return counts
+
+    def add_run(
+        self, run: range, segment_of: np.ndarray, state: np.ndarray, free: int, mark: int
+    ) -> np.ndarray:
+        """Insert the agents of a run of ids whose state is `free` and whose segment has a
+        set here, each into its segment's set in id order, and set their state to `mark`;
+        returns how many went to each set. Compiled: one counting pass over the run, then
+        one pass per set, with no index arrays (a launch admits tens of millions of agents,
+        whose fresh temporaries this machine is slow to touch for the first time)."""
+        lo, hi = run.start, run.stop
+        if not use_compiled(_jit_count_run):
+            fresh = (state[lo:hi] == free) & (self.set_of[segment_of[lo:hi]] != NO_SET)
+            new = (lo + np.flatnonzero(fresh)).astype(np.int32)
+            state[new] = mark
+            return self.add(new, segment_of[new])
+        counts = np.zeros(len(self.sets), np.int64)
+        _jit_count_run(lo, hi, segment_of, state, free, self.set_of, counts)
+        for i, members in enumerate(self.sets):
+            if counts[i]:
+                row = members.grow_by(int(counts[i]))
+                _jit_fill_run(lo, hi, segment_of, state, free, mark, self.set_of, i,
+                              members.ids, row, self.slot)  # fmt: skip
         return counts
 
     def take(self, rng: np.random.Generator, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -233,6 +259,25 @@ def _count_by_index(segs, index_of, n_sets):  # fmt: skip
     for seg in segs:
         counts[index_of[seg]] += 1
     return counts
+
+
+def _count_run(lo, hi, segment_of, state, free, set_of, counts):  # fmt: skip
+    """How many agents lo .. hi - 1 in state `free` each set would take."""
+    for agent in range(lo, hi):
+        i = set_of[segment_of[agent]]
+        if state[agent] == free and i != NO_SET:
+            counts[i] += 1
+
+
+def _fill_run(lo, hi, segment_of, state, free, mark, set_of, i, dense, row, slot):  # fmt: skip
+    """Append set i's agents of lo .. hi - 1 (state `free`) to its dense array from `row`
+    on, in id order, and mark them: every write lands next to the previous one."""
+    for agent in range(lo, hi):
+        if state[agent] == free and set_of[segment_of[agent]] == i:
+            state[agent] = mark
+            dense[row] = agent
+            slot[agent] = row
+            row += 1
 
 
 def _add_by_index(ids, segs, index_of, starts, dense, slot):  # fmt: skip
@@ -354,4 +399,8 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     _jit_add_by_index,
     _jit_take_by_index,
     _jit_pick,
-) = compile_all(_plan_removal, _count_by_index, _add_by_index, _take_by_index, _pick)
+    _jit_count_run,
+    _jit_fill_run,
+) = compile_all(
+    _plan_removal, _count_by_index, _add_by_index, _take_by_index, _pick, _count_run, _fill_run
+)

@@ -19,18 +19,8 @@ EMPTY = np.empty(0, dtype=np.int32)
 def admit(app: AppState, ids: range, segment_of: np.ndarray) -> None:
     """Agents `ids` (newly eligible) join the app's adoption pool: those of its segments
     not yet in it. The ids are a run, so this is one pass over neighbouring memory."""
-    if len(ids) == 0:
-        return
-    segs = segment_of[ids.start : ids.stop]
-    fresh = (app.state[ids.start : ids.stop] == OUT) & app.serves[segs]
-    if fresh.all():  # the usual case (and a launch's millions): no index arrays to build
-        new = np.arange(ids.start, ids.stop, dtype=np.int32)
-        app.state[ids.start : ids.stop] = POOL
-    else:
-        new = (ids.start + np.flatnonzero(fresh)).astype(np.int32)
-        segs = segs[fresh]
-        app.state[new] = POOL
-    app.eligible_count[app.seg_index] += app.pool.add(new, segs)
+    if len(ids):
+        app.eligible_count[app.seg_index] += app.pool.add_run(ids, segment_of, app.state, OUT, POOL)
 
 
 def draw_propensity(rng: np.random.Generator, app: AppState, segs: np.ndarray) -> np.ndarray:

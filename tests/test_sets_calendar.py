@@ -78,6 +78,32 @@ def test_compiled_take_and_add_match_numpy(monkeypatch, k):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("run", [range(0, 0), range(3, 4), range(0, 1000), range(250, 777)])
+def test_compiled_admission_of_a_run_matches_numpy(monkeypatch, run):
+    """Admitting a run of ids takes, in both paths, exactly the free agents of segments
+    with a set, in id order per set, marks them and counts them per set."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(len(run))
+    segment_of = rng.integers(0, 7, 1000).astype(np.uint8)  # segments 1, 3, 6 have no set
+    busy = rng.random(1000) < 0.3
+    outcomes = []
+    for kernels in ("numba", "numpy"):
+        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        slot = np.full(1000, ABSENT, np.int32)
+        state = np.where(busy, 9, 0).astype(np.uint8)
+        sets = SegmentSets(slot, [0, 2, 4, 5])
+        counts = sets.add_run(run, segment_of, state, free=0, mark=1)
+        ids = np.arange(run.start, run.stop)
+        expected = ids[~busy[ids] & np.isin(segment_of[ids], [0, 2, 4, 5])]
+        np.testing.assert_array_equal(np.flatnonzero(state == 1), expected)
+        for members, seg, k in zip(sets.sets, [0, 2, 4, 5], counts, strict=True):
+            np.testing.assert_array_equal(members.members(), expected[segment_of[expected] == seg])
+            np.testing.assert_array_equal(slot[members.members()], np.arange(k))
+        outcomes.append([counts, state, slot])
+    for a, b in zip(*outcomes, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_segment_take_is_uniform():
     rng = np.random.default_rng(1)
     hits = np.zeros(20)
