@@ -67,6 +67,7 @@ class ActivityBooks:
     app: int  # the app's row in overlap; its bit in month_mask is 1 << app
     suite_last: np.ndarray  # per agent: last active day in any suite app (int16), or empty
     suite_hist: np.ndarray  # the suite's histogram (int64), or empty
+    out: np.ndarray  # int32, at least as long as the members: the compiled step's actives
 
 
 def activity_step(
@@ -79,7 +80,8 @@ def activity_step(
 ) -> tuple[np.ndarray, DayCounts]:
     """A member is active when its draw (`uniform16(key, ...)`, one per member in order) <
     threshold x its segment's multiplier; record the actives in `members` and `books`.
-    Returns the active ids (in the members' order) and the counts."""
+    Returns the active ids (in the members' order; compiled, a view of `books.out`) and
+    the counts."""
     if len(members.ids) == 0:
         return EMPTY, DayCounts(0, 0, 0, 0)
     factors = fixed_point(multipliers)
@@ -348,7 +350,8 @@ def _compiled_step(
     month_start: int,
     b: ActivityBooks,
 ) -> tuple[np.ndarray, DayCounts]:
-    positions, active, first = _scratch(len(m.ids))
+    positions, first = _scratch(len(m.ids))[:2]
+    active = b.out
     uniform = scaled and bool((factors == factors[0]).all())  # one factor: no lookups
     assert _jit_loop is not None
     n, n_first, fresh, suite_first = _jit_loop(
@@ -356,7 +359,7 @@ def _compiled_step(
         np.int16(day), month_start, b.hist, b.cohort, b.month_mask, b.overlap, b.app, b.suite_last,
         b.suite_hist, positions, active, first,
     )  # fmt: skip
-    return active[:n].copy(), DayCounts(n, n_first, fresh, suite_first)
+    return active[:n], DayCounts(n, n_first, fresh, suite_first)
 
 
 def count_masks(mask: np.ndarray, n_apps: int) -> np.ndarray:

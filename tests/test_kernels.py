@@ -46,6 +46,7 @@ def _world(rng: np.random.Generator, suite: bool):
         suite_hist=hist + np.bincount(suite_last + kernels.PAST, minlength=len(hist))
         if suite
         else np.empty(0, np.int64),
+        out=np.empty(len(ids), np.int32),
     )
     return members, books
 
