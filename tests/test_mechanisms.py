@@ -8,7 +8,11 @@ import numpy as np
 import pytest
 
 import sim
+import sim.compiled
+from sim import transitions as tr
+from sim.apps import ENGAGED, LAPSED, AppState
 from sim.calendar import Calendar
+from sim.params import SegmentParams
 from sim.population import agents_per_day, build_population
 from sim.rng import Streams
 
@@ -158,3 +162,45 @@ def test_referral_registers_a_share_of_active_users(tiny_tree):
     expected = (0.002 * bank["dau"] * not_in_chat).loc[window].sum()
     got = chat.loc[window, "new_registered"].sum()
     assert got == pytest.approx(expected, rel=0.06)  # ~650 referrals in agents: sd ~4%
+
+
+@pytest.mark.parametrize("lapsing", ["scattered", "tail", "head", "all"])
+def test_compiled_lapse_equals_numpy(monkeypatch, lapsing):
+    """Both lapse paths leave the same engaged rows (every column), dormant sets, states,
+    slots and last active days, whether the lapsing rows lie below the new size, in the
+    tail or are every row."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(len(lapsing))
+    ids = rng.permutation(1000)[:600].astype(np.int32)
+    segs = np.where(np.arange(600) % 3 == 0, 2, 0).astype(np.uint8)
+    rows = np.arange(600)
+    due = {
+        "scattered": np.where(rng.random(600) < 0.2, 5, 9),
+        "tail": np.where((rows >= 550) | (rows % 97 == 0), 5, 9),
+        "head": np.where(rows < 100, 5, 9),
+        "all": np.full(600, 5),
+    }[lapsing].astype(np.int16)
+    params = dict.fromkeys([0, 2], SegmentParams(0.1, 0.1, 1, 0, 0.1, 2, 0.01, 0, 0.01))
+    outcomes = []
+    for kernels in ("numba", "numpy"):
+        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        app = AppState("bank", 0, True, params, 1000, 3)
+        app.state[ids] = ENGAGED
+        app.engaged.add(
+            ids, threshold=ids % 65536, last=-(ids % 40), reg=ids % 7, segment=segs, due=due
+        )
+        assert tr.lapse_due(app, 5) == np.count_nonzero(due == 5)
+        engaged = app.engaged
+        np.testing.assert_array_equal(app.slot[engaged.members()], np.arange(len(engaged)))
+        np.testing.assert_array_equal(engaged.column("reg"), engaged.members() % 7)
+        np.testing.assert_array_equal(engaged.column("due"), 9)
+        gone = ids[due == 5]
+        assert (app.state[gone] == LAPSED).all()
+        np.testing.assert_array_equal(app.last_active[gone], -(gone % 40))
+        outcomes.append(
+            [app.state, app.slot, app.last_active, *(c[: engaged.n] for c in engaged.cols.values())]
+            + [engaged.members()]
+            + [m.members() for m in app.lapsed.sets]
+        )
+    for a, b in zip(*outcomes, strict=True):
+        np.testing.assert_array_equal(a, b)
