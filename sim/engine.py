@@ -138,9 +138,8 @@ class Engine:
             return
         rng = self.streams.daily(day, "registration", via, app.id)
         month = int(self.cal.month_of_day[day])
-        app.reg_month[ids] = month + 1
         segs = self.pop.segment[ids] if segs is None else segs
-        tr.register(app, ids, segs, rng, day, dormant_share)
+        tr.register(app, ids, segs, rng, day, month + 1, dormant_share)
         self.rec.registered(app, ids, day, month)
 
     def launch(self, app: AppState, day: int) -> None:
@@ -157,7 +156,7 @@ class Engine:
         n = min(round(n_agents), int(sizes.sum()))
         per_seg = rng.multivariate_hypergeometric(sizes, n) if n else np.zeros_like(sizes)
         ids, segs = app.pool.take(rng, per_seg)
-        engaged = tr.register(app, ids, segs, rng, day, dormant_share=1.0 - engaged_share)
+        engaged = tr.register(app, ids, segs, rng, day, 0, dormant_share=1.0 - engaged_share)
         self.rec.registered(app, ids, 0, -1, flow=False)  # a stock at the start
         self._seed_history(app, engaged, rng)
 

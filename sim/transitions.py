@@ -15,6 +15,7 @@ from .compiled import AHEAD, compile_all, prefetch, use_compiled
 from .sets import ABSENT
 
 EMPTY = np.empty(0, dtype=np.int32)
+NO_DAYS = np.empty(0, dtype=np.int16)
 
 
 def admit(app: AppState, ids: range, segment_of: np.ndarray) -> None:
@@ -35,15 +36,73 @@ def register(
     segs: np.ndarray,
     rng: np.random.Generator,
     day: int,
+    reg: int,
     dormant_share: float | None = None,
 ) -> np.ndarray:
-    """Register agents (of segments `segs`) taken out of the pool: draw propensities; some
-    start dormant. Returns the ids that start engaged."""
-    app.propensity[ids] = draw_propensity(rng, app, segs)
+    """Register agents (of segments `segs`) taken out of the pool, in registration month
+    `reg` - 1 (0: an installed base, registered before the horizon): draw propensities;
+    some start dormant. Returns the ids that start engaged."""
+    propensity = draw_propensity(rng, app, segs)
     share = app.never_active[segs] if dormant_share is None else dormant_share
     engaged = rng.random(len(ids)) >= share
-    enroll(app, ids, segs, engaged, rng, day)
-    return ids[engaged]
+    if not use_compiled(_jit_register):
+        app.reg_month[ids] = reg
+        app.propensity[ids] = propensity
+        enroll(app, ids, segs, engaged, rng, day)
+        return ids[engaged]
+    app.registered_count += np.bincount(segs, minlength=len(app.registered_count))
+    due = (
+        lapse_days(app, propensity[engaged], segs[engaged], rng, day) if engaged.any() else NO_DAYS
+    )
+    members = app.engaged
+    start = members.grow_by(len(due))
+    dormant, dormant_segs = np.empty(len(ids) - len(due), np.int32), np.empty_like(segs)
+    c = members.cols
+    _jit_register(
+        ids, segs, propensity, engaged, due, np.int16(reg), app.state, app.slot, app.propensity,
+        app.last_active, app.reg_month, members.ids, c["threshold"], c["last"], c["reg"],
+        c["segment"], c["due"], start, dormant, dormant_segs,
+    )  # fmt: skip
+    app.lapsed.add(dormant, dormant_segs[: len(dormant)])
+    return members.ids[start : start + len(due)].copy()
+
+
+def _register(
+    ids, segs, propensity, engaged, due, reg, state, slot, app_propensity, last_active,
+    reg_month, m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start, dormant,
+    dormant_segs,
+):  # fmt: skip
+    """`register` after its draws, compiled: one pass over the agents writes their
+    propensity and registration month, and the engaged ones' state and row of the engaged
+    set (as `_engage`), in order; the dormant ones are marked and listed for their set.
+    The numpy path makes some twenty passes, several over scattered entries."""
+    row, n_dormant = start, 0
+    for j in range(len(ids)):
+        if j + AHEAD < len(ids):
+            ahead = ids[j + AHEAD]
+            prefetch(state, ahead)
+            prefetch(slot, ahead)
+            prefetch(app_propensity, ahead)
+            prefetch(last_active, ahead)
+            prefetch(reg_month, ahead)
+        agent = ids[j]
+        app_propensity[agent] = propensity[j]
+        reg_month[agent] = reg
+        if engaged[j]:
+            state[agent] = ENGAGED
+            slot[agent] = row
+            m_ids[row] = agent
+            m_threshold[row] = min(np.rint(np.float64(propensity[j]) * 65536.0), 65535.0)
+            m_last[row] = last_active[agent]
+            m_reg[row] = reg
+            m_segment[row] = segs[j]
+            m_due[row] = due[row - start]
+            row += 1
+        else:
+            state[agent] = LAPSED
+            dormant[n_dormant] = agent
+            dormant_segs[n_dormant] = segs[j]
+            n_dormant += 1
 
 
 def enroll(
@@ -271,4 +330,4 @@ def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
     return engaged, lapsed
 
 
-_jit_engage, _jit_lapse_rows = compile_all(_engage, _lapse_rows)
+_jit_engage, _jit_lapse_rows, _jit_register = compile_all(_engage, _lapse_rows, _register)

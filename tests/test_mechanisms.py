@@ -204,3 +204,36 @@ def test_compiled_lapse_equals_numpy(monkeypatch, lapsing):
         )
     for a, b in zip(*outcomes, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dormant_share", [None, 0.0, 1.0])
+def test_compiled_registration_equals_numpy(monkeypatch, dormant_share):
+    """Both registration paths make the same draws and leave the same states, slots,
+    propensities, registration months, engaged rows and dormant sets."""
+    pytest.importorskip("numba")
+    ids = np.random.default_rng(1).permutation(1000)[:600].astype(np.int32)
+    segs = np.where(np.arange(600) % 3 == 0, 2, 0).astype(np.uint8)
+    params = {
+        0: SegmentParams(0.1, 0.1, 1, 0.3, 0.1, 2, 0.01, 1.0, 0.01),
+        2: SegmentParams(0.1, 0.1, 1, 0.6, 0.3, 5, 0.02, 1.0, 0.01),
+    }
+    outcomes = []
+    for kernels in ("numba", "numpy"):
+        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        app = AppState("bank", 0, True, params, 1000, 3)
+        app.last_active[ids[::7]] = -3
+        rng = np.random.default_rng(5)
+        engaged = tr.register(app, ids, segs, rng, 40, 7, dormant_share)
+        np.testing.assert_array_equal(app.engaged.members(), engaged)
+        np.testing.assert_array_equal(app.engaged.column("last"), app.last_active[engaged])
+        assert (app.reg_month[ids] == 7).all()
+        assert (app.engaged.column("due") > 40).all()
+        assert len(app.engaged) + len(app.lapsed) == 600 == app.registered_count.sum()
+        outcomes.append(
+            [app.state, app.slot, app.propensity, app.reg_month, rng.random(3)]
+            + [c[: app.engaged.n] for c in app.engaged.cols.values()]
+            + [app.engaged.members()]
+            + [m.members() for m in app.lapsed.sets]
+        )
+    for a, b in zip(*outcomes, strict=True):
+        np.testing.assert_array_equal(a, b)
