@@ -109,9 +109,7 @@ class AppState:
         # last active day; for engaged agents it is kept in the engaged set (`sync_last_active`)
         self.last_active = np.full(n_agents, NO_DAY, dtype=np.int16)
         self.reg_month = np.zeros(n_agents, dtype=np.int16)  # 0: before the horizon
-        self.pool = SegmentSets(self.slot, list(params))
-        self.engaged = IndexedSet(self.slot, columns=ENGAGED_COLUMNS)
-        self.lapsed = SegmentSets(self.slot, list(params))
+        self._new_sets()
         # per-segment parameters as arrays, to look up per agent
         self.lapse_hazard, self.lapse_exponent, self.never_active, self.beta_a, self.beta_b = (
             np.zeros(n_segments) for _ in range(5)
@@ -152,6 +150,24 @@ class AppState:
 
     def n_registered(self) -> int:
         return self.n_engaged() + self.n_lapsed()
+
+    def release(self) -> None:
+        """Once delisted (and its users migrated), the app keeps only its states, which the
+        registered-overlap counts read: its other per-customer arrays and its sets' storage
+        (about 1 GB per app at 1:10) go back to the system, for the apps still listed to
+        grow into: memory this process has touched before is quicker to use again than new
+        memory (much quicker on the development machine, see benchmarks/RESULTS.md)."""
+        self.slot = np.empty(0, dtype=np.int32)
+        self.propensity = np.empty(0, dtype=np.float32)
+        self.last_active = np.empty(0, dtype=np.int16)
+        self.reg_month = np.empty(0, dtype=np.int16)
+        self._new_sets()
+
+    def _new_sets(self) -> None:
+        """Empty pool, engaged and dormant sets over the app's slot array."""
+        self.pool = SegmentSets(self.slot, list(self.params))
+        self.engaged = IndexedSet(self.slot, columns=ENGAGED_COLUMNS)
+        self.lapsed = SegmentSets(self.slot, list(self.params))
 
     def sync_last_active(self) -> None:
         """Copy the engaged users' last active days into `last_active`."""

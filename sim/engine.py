@@ -184,6 +184,7 @@ class Engine:
             moved += self._migrate(app, self.app[target], users[pick], was_engaged[pick], day, rng)
         self.rec.count("new_migrated_out", app, day, moved)
         self.rec.count("new_left", app, day, len(users) - moved)
+        app.release()
 
     def _migrate(
         self,
