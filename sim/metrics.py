@@ -180,78 +180,55 @@ def frames(rec: Recorder, app_ids: list[str], scale: float) -> dict[str, pd.Data
 
 
 def _daily_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
-    dates = rec.cal.dates
-    parts = []
-    for i, app in enumerate(app_ids):
-        cols = {k: rec.daily[k][:, i] for k in (*STOCKS, *FLOWS, "dau")}
-        cols |= {k: rec.windows[k][:, i] for k in ("wau", "mau")}
-        parts.append(pd.DataFrame({"date": dates, "app": app, **cols}))
-    parts.append(_suite_daily(rec, dates, len(app_ids)))
-    parts.append(_suite_sum_daily(rec, dates, app_ids))
-    out = pd.concat(parts, ignore_index=True)
-    counts = [c for c in out.columns if c not in ("date", "app")]
-    out[counts] = out[counts].astype(float) * scale
-    out["dau_mau"] = np.where(out["mau"] > 0, out["dau"] / out["mau"].where(out["mau"] > 0, 1), 0.0)
-    return out
-
-
-def _suite_daily(rec: Recorder, dates: pd.DatetimeIndex, n_apps: int) -> pd.DataFrame:
-    """The suite de-duplicated: each customer counted once, whatever apps they use."""
-    cols = {
-        "registered": rec.suite["registered"],
-        "dau": rec.suite["dau"],
-        "wau": rec.windows["wau"][:, n_apps],
-        "mau": rec.windows["mau"][:, n_apps],
+    """A row per day for each app, then for the suite de-duplicated (each customer counted
+    once, whatever apps they use: registered and activity only) and for the suite as a sum
+    over its apps (the article's 'cumulative MAU'). Built column by column: a frame per
+    app joined by a concat cost a small run more than its simulation's last tenth."""
+    n_apps, n_days = len(app_ids), rec.cal.n_days
+    names = [*app_ids, "suite", "suite_sum"]
+    suite_idx = [app.index for app in rec.apps if app.suite]
+    suite = {"registered": rec.suite["registered"], "dau": rec.suite["dau"]}
+    suite |= {k: rec.windows[k][:, n_apps] for k in ("wau", "mau")}
+    columns: dict[str, np.ndarray] = {
+        "date": np.tile(rec.cal.dates.to_numpy(), len(names)),
+        "app": np.repeat(np.array(names, dtype=object), n_days),
     }
-    return pd.DataFrame({"date": dates, "app": "suite", **cols})
-
-
-def _suite_sum_daily(rec: Recorder, dates: pd.DatetimeIndex, app_ids: list[str]) -> pd.DataFrame:
-    """The suite as a sum over its apps (the article's 'cumulative MAU')."""
-    idx = [app.index for app in rec.apps if app.suite]
-    cols = {k: rec.daily[k][:, idx].sum(axis=1) for k in (*STOCKS, *FLOWS, "dau")}
-    cols |= {k: rec.windows[k][:, idx].sum(axis=1) for k in ("wau", "mau")}
-    return pd.DataFrame({"date": dates, "app": "suite_sum", **cols})
+    for k in (*STOCKS, *FLOWS, "dau", "wau", "mau"):
+        per_app = rec.daily[k] if k in rec.daily else rec.windows[k][:, :n_apps]
+        alone = suite[k].astype(float) if k in suite else np.full(n_days, np.nan)
+        summed = per_app[:, suite_idx].sum(axis=1)
+        stacked = np.concatenate([per_app.T.ravel().astype(float), alone, summed.astype(float)])
+        columns[k] = stacked * scale
+    mau = columns["mau"]
+    columns["dau_mau"] = np.where(mau > 0, columns["dau"] / np.where(mau > 0, mau, 1), 0.0)
+    return pd.DataFrame(columns)
 
 
 def _monthly_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
+    """A row per calendar month for each app, the suite de-duplicated and the suite's sum."""
     months = rec.cal.month_labels.to_timestamp()
     ends = rec.cal.month_end_days
-    rows = []
+    n_apps = len(app_ids)
     suite_idx = [app.index for app in rec.apps if app.suite]
-    names = [*app_ids, "suite"]
-    for i, app in enumerate(names):
-        rows.append(
-            pd.DataFrame(
-                {
-                    "month": months,
-                    "app": app,
-                    "mau_calendar": rec.month_active[:, i] * scale,
-                    "registered_end": (
-                        rec.daily["registered"][ends, i]
-                        if i < len(app_ids)
-                        else rec.suite["registered"][ends]
-                    )
-                    * scale,
-                    "dau_mean": _monthly_mean(
-                        rec, rec.daily["dau"][:, i] if i < len(app_ids) else rec.suite["dau"]
-                    )
-                    * scale,
-                }
-            )
-        )
-    rows.append(
-        pd.DataFrame(
-            {
-                "month": months,
-                "app": "suite_sum",
-                "mau_calendar": rec.month_active[:, suite_idx].sum(axis=1) * scale,
-                "registered_end": rec.daily["registered"][ends][:, suite_idx].sum(axis=1) * scale,
-                "dau_mean": _monthly_mean(rec, rec.daily["dau"][:, suite_idx].sum(axis=1)) * scale,
-            }
-        )
+    dau = rec.daily["dau"]
+    registered = rec.daily["registered"][ends]
+    mau_calendar = [rec.month_active[:, i] for i in range(n_apps + 1)]
+    registered_end = [registered[:, i] for i in range(n_apps)] + [rec.suite["registered"][ends]]
+    dau_mean = [_monthly_mean(rec, dau[:, i]) for i in range(n_apps)]
+    dau_mean.append(_monthly_mean(rec, rec.suite["dau"]))
+    mau_calendar.append(rec.month_active[:, suite_idx].sum(axis=1))
+    registered_end.append(registered[:, suite_idx].sum(axis=1))
+    dau_mean.append(_monthly_mean(rec, dau[:, suite_idx].sum(axis=1)))
+    names = [*app_ids, "suite", "suite_sum"]
+    return pd.DataFrame(
+        {
+            "month": np.tile(months.to_numpy(), len(names)),
+            "app": np.repeat(np.array(names, dtype=object), len(months)),
+            "mau_calendar": np.concatenate([m * scale for m in mau_calendar]),
+            "registered_end": np.concatenate([r * scale for r in registered_end]),
+            "dau_mean": np.concatenate([d * scale for d in dau_mean]),
+        }
     )
-    return pd.concat(rows, ignore_index=True)
 
 
 def _monthly_mean(rec: Recorder, series: np.ndarray) -> np.ndarray:
@@ -265,52 +242,53 @@ def _overlap_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFr
     months = rec.cal.month_labels.to_timestamp()
     n = min(len(app_ids), MAX_OVERLAP_APPS)
     parts = []
-    if rec.month_mask is not None:
-        for m, month in enumerate(months):
-            parts.append(_pairs(rec.overlap[m], app_ids[:n], month, "active", scale))
+    if rec.month_mask is not None:  # every month's matrix at once
+        parts.append(_pairs(rec.overlap, app_ids[:n], months.to_numpy(), "active", scale))
     for day, matrix in rec.registered_overlap.items():
-        parts.append(_pairs(matrix, app_ids[:n], rec.cal.dates[day], "registered", scale))
+        when = rec.cal.dates[[day]].to_numpy()
+        parts.append(_pairs(matrix[None], app_ids[:n], when, "registered", scale))
     cols = ["date", "measure", "app_a", "app_b", "customers"]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
 
 
 def _pairs(
-    matrix: np.ndarray, ids: list[str], when: object, measure: str, scale: float
+    matrices: np.ndarray, ids: list[str], dates: np.ndarray, measure: str, scale: float
 ) -> pd.DataFrame:
+    """A row per date and ordered pair of apps: matrices[d] holds date d's pairs."""
     a, b = np.meshgrid(np.arange(len(ids)), np.arange(len(ids)), indexing="ij")
+    names = np.array(ids, dtype=object)
+    pairs, n_dates = a.size, len(dates)
     return pd.DataFrame(
         {
-            "date": when,
-            "measure": measure,
-            "app_a": np.array(ids)[a.ravel()],
-            "app_b": np.array(ids)[b.ravel()],
-            "customers": matrix.ravel() * scale,
+            "date": np.repeat(dates, pairs),
+            "measure": np.full(pairs * n_dates, measure, dtype=object),
+            "app_a": np.tile(names[a.ravel()], n_dates),
+            "app_b": np.tile(names[b.ravel()], n_dates),
+            "customers": matrices.reshape(n_dates, -1).ravel() * scale,
         }
     )
 
 
 def _cohort_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFrame:
-    """Share of each registration-month cohort active in each later calendar month."""
-    months = rec.cal.month_labels.to_timestamp()
+    """Share of each registration-month cohort active in each later calendar month: a row
+    per app, cohort (with registrations) and month from the cohort's on."""
+    months = rec.cal.month_labels.to_timestamp().to_numpy()
     n = rec.cal.n_months
     m_idx, c_idx = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     later = m_idx >= c_idx
-    parts = []
-    for i, app in enumerate(app_ids):
-        size = rec.cohort_size[i, 1:][c_idx[later]]
-        active = rec.cohort_active[i, :, 1:][later]
-        keep = size > 0
-        parts.append(
-            pd.DataFrame(
-                {
-                    "app": app,
-                    "cohort": months[c_idx[later][keep]],
-                    "month": months[m_idx[later][keep]],
-                    "age_months": (m_idx - c_idx)[later][keep],
-                    "cohort_size": size[keep] * scale,
-                    "active": active[keep] * scale,
-                    "retention": active[keep] / size[keep],
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    month_of, cohort_of = m_idx[later], c_idx[later]
+    size = rec.cohort_size[: len(app_ids), 1:][:, cohort_of]  # app x (month, cohort) pairs
+    active = rec.cohort_active[: len(app_ids), :, 1:][:, later]
+    app, pair = np.nonzero(size > 0)
+    size, active = size[app, pair], active[app, pair]
+    return pd.DataFrame(
+        {
+            "app": np.array(app_ids, dtype=object)[app],
+            "cohort": months[cohort_of[pair]],
+            "month": months[month_of[pair]],
+            "age_months": (month_of - cohort_of)[pair],
+            "cohort_size": size * scale,
+            "active": active * scale,
+            "retention": active / size,
+        }
+    )
