@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import cProfile
+import gc
 import json
 import platform
 import pstats
@@ -114,9 +115,11 @@ def reference(scales: list[float], repeats: int) -> None:
     for scale in scales:
         fast, ref, agents = [], [], 0
         for seed in range(repeats):
+            gc.collect()  # neither engine pays for collecting the other's garbage
             t = time.perf_counter()
             agents = sim.run(scenario, seed=seed, scale=scale).info["agents"]
             fast.append(time.perf_counter() - t)
+            gc.collect()
             t = time.perf_counter()
             run_reference(scenario, seed=seed, scale=scale)
             ref.append(time.perf_counter() - t)
