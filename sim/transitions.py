@@ -89,14 +89,10 @@ def _register(
         app_propensity[agent] = propensity[j]
         reg_month[agent] = reg
         if engaged[j]:
-            state[agent] = ENGAGED
-            slot[agent] = row
-            m_ids[row] = agent
-            m_threshold[row] = min(np.rint(np.float64(propensity[j]) * 65536.0), 65535.0)
-            m_last[row] = last_active[agent]
-            m_reg[row] = reg
-            m_segment[row] = segs[j]
-            m_due[row] = due[row - start]
+            _jit_put_engaged(
+                agent, row, segs[j], propensity[j], due[row - start], reg, state, slot,
+                last_active, m_ids, m_threshold, m_last, m_reg, m_segment, m_due,
+            )  # fmt: skip
             row += 1
         else:
             state[agent] = LAPSED
@@ -165,15 +161,26 @@ def _engage(
             prefetch(last_active, ahead)
             prefetch(reg_month, ahead)
         agent = ids[j]
-        row = start + j
-        state[agent] = ENGAGED
-        slot[agent] = row
-        m_ids[row] = agent
-        m_threshold[row] = min(np.rint(np.float64(propensity[j]) * 65536.0), 65535.0)
-        m_last[row] = last_active[agent]
-        m_reg[row] = reg_month[agent]
-        m_segment[row] = segs[j]
-        m_due[row] = due[j]
+        _jit_put_engaged(
+            agent, start + j, segs[j], propensity[j], due[j], reg_month[agent], state, slot,
+            last_active, m_ids, m_threshold, m_last, m_reg, m_segment, m_due,
+        )  # fmt: skip
+
+
+def _put_engaged(
+    agent, row, seg, propensity, due, reg, state, slot, last_active,
+    m_ids, m_threshold, m_last, m_reg, m_segment, m_due,
+):  # fmt: skip
+    """Agent `agent` (of segment `seg`, registration month `reg` - 1) becomes engaged at
+    `row` of the engaged set, with its activity threshold and lapse day."""
+    state[agent] = ENGAGED
+    slot[agent] = row
+    m_ids[row] = agent
+    m_threshold[row] = min(np.rint(np.float64(propensity) * 65536.0), 65535.0)
+    m_last[row] = last_active[agent]
+    m_reg[row] = reg
+    m_segment[row] = seg
+    m_due[row] = due
 
 
 def lapse_days(
@@ -330,4 +337,6 @@ def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
     return engaged, lapsed
 
 
-_jit_engage, _jit_lapse_rows, _jit_register = compile_all(_engage, _lapse_rows, _register)
+_jit_engage, _jit_lapse_rows, _jit_register, _jit_put_engaged = compile_all(
+    _engage, _lapse_rows, _register, _put_engaged
+)
