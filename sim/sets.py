@@ -199,10 +199,16 @@ class SegmentSets:
         whose fresh temporaries this machine is slow to touch for the first time)."""
         lo, hi = run.start, run.stop
         if not use_compiled(_jit_count_run):
-            fresh = (state[lo:hi] == free) & (self.set_of[segment_of[lo:hi]] != NO_SET)
-            new = (lo + np.flatnonzero(fresh)).astype(np.int32)
-            state[new] = mark
-            return self.add(new, segment_of[new])
+            segs = segment_of[lo:hi]
+            fresh = (state[lo:hi] == free) & (self.set_of[segs] != NO_SET)
+            if fresh.all():  # the usual case (and a launch's millions): no index arrays
+                new = np.arange(lo, hi, dtype=np.int32)
+                state[lo:hi] = mark
+            else:
+                new = (lo + np.flatnonzero(fresh)).astype(np.int32)
+                segs = segs[fresh]
+                state[new] = mark
+            return self.add(new, segs)
         counts = np.zeros(len(self.sets), np.int64)
         _jit_count_run(lo, hi, segment_of, state, free, self.set_of, counts)
         for i, members in enumerate(self.sets):
