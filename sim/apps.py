@@ -154,7 +154,7 @@ class AppState:
     def release(self) -> None:
         """Once delisted (and its users migrated), the app keeps only its states, which the
         registered-overlap counts read: its other per-customer arrays and its sets' storage
-        (about 1 GB per app at 1:10) go back to the system, for the apps still listed to
+        (about 0.8 GB per app at 1:10) go back to the system, for the apps still listed to
         grow into: memory this process has touched before is quicker to use again than new
         memory (much quicker on the development machine, see benchmarks/RESULTS.md)."""
         self.slot = np.empty(0, dtype=np.int32)

@@ -157,9 +157,7 @@ class SegmentSets:
     def __init__(self, slot: np.ndarray, segments: list[int]):
         self.slot, self.segments = slot, segments
         self.sets = [IndexedSet(slot) for _ in segments]
-        self.index_of = np.zeros(max(segments, default=0) + 1, dtype=np.int64)
-        self.index_of[segments] = np.arange(len(segments))
-        self.set_of = np.full(256, NO_SET, dtype=np.int64)  # by uint8 segment code
+        self.set_of = np.full(256, NO_SET, dtype=np.int64)  # by (uint8) segment code
         self.set_of[segments] = np.arange(len(segments))
         self.codes = np.array(segments, dtype=np.uint8)
 
@@ -176,17 +174,17 @@ class SegmentSets:
         if len(ids) == 0:
             return np.zeros(len(self.sets), dtype=np.int64)
         if not use_compiled(_jit_add_by_index):
-            index = self.index_of[segs]
+            index = self.set_of[segs]
             groups = [ids[index == i] for i in range(len(self.sets))]
             for members, group in zip(self.sets, groups, strict=True):
                 members.add(group)
             return np.array([len(g) for g in groups], dtype=np.int64)
-        counts = _jit_count_by_index(segs, self.index_of, len(self.sets))
+        counts = _jit_count_by_index(segs, self.set_of, len(self.sets))
         starts = np.empty(len(self.sets), dtype=np.int64)
         for i, k in enumerate(counts.tolist()):
             starts[i] = self.sets[i].grow_by(k) if k else self.sets[i].n
         dense = tuple(m.ids for m in self.sets)
-        _jit_add_by_index(ids, segs, self.index_of, starts, dense, self.slot)
+        _jit_add_by_index(ids, segs, self.set_of, starts, dense, self.slot)
         return counts
 
     def add_run(
@@ -249,7 +247,7 @@ class SegmentSets:
 
     def remove(self, ids: np.ndarray, segs: np.ndarray) -> None:
         """Remove distinct members, of segments `segs`."""
-        index = self.index_of[segs]
+        index = self.set_of[segs]
         for i, members in enumerate(self.sets):
             members.remove(ids[index == i])
 
@@ -258,12 +256,12 @@ class SegmentSets:
         return np.concatenate([m.clear() for m in self.sets] or [np.empty(0, np.int32)])
 
 
-def _count_by_index(segs, index_of, n_sets):  # fmt: skip
+def _count_by_index(segs, set_of, n_sets):  # fmt: skip
     """How many of `segs` fall in each set (np.bincount would first copy a launch's
     millions of segments to int64: 20x slower)."""
     counts = np.zeros(n_sets, np.int64)
     for seg in segs:
-        counts[index_of[seg]] += 1
+        counts[set_of[seg]] += 1
     return counts
 
 
@@ -286,20 +284,20 @@ def _fill_run(lo, hi, segment_of, state, free, mark, set_of, i, dense, row, slot
             row += 1
 
 
-def _add_by_index(ids, segs, index_of, starts, dense, slot):  # fmt: skip
+def _add_by_index(ids, segs, set_of, starts, dense, slot):  # fmt: skip
     """`SegmentSets.add`, compiled: a counting sort of the ids by set (stable), then each
     set's share appended to it. Picking a set from the tuple per id would cost a hard-to-
     predict branch each (2x slower)."""
     n_sets = len(dense)
     bounds = np.zeros(n_sets + 1, np.int64)
     for j in range(len(ids)):
-        bounds[index_of[segs[j]] + 1] += 1
+        bounds[set_of[segs[j]] + 1] += 1
     for i in range(n_sets):
         bounds[i + 1] += bounds[i]
     order = np.empty(len(ids), np.int32)
     fill = bounds[:-1].copy()
     for j in range(len(ids)):
-        i = index_of[segs[j]]
+        i = set_of[segs[j]]
         order[fill[i]] = j
         fill[i] += 1
     for i in range(n_sets):
