@@ -104,12 +104,7 @@ class AppState:
     ):
         self.id, self.index, self.suite, self.params = app_id, index, suite, params
         self.state = np.zeros(n_agents, dtype=np.uint8)
-        self.slot = np.full(n_agents, ABSENT, dtype=np.int32)
-        self.propensity = np.zeros(n_agents, dtype=np.float32)
-        # last active day; for engaged agents it is kept in the engaged set (`sync_last_active`)
-        self.last_active = np.full(n_agents, NO_DAY, dtype=np.int16)
-        self.reg_month = np.zeros(n_agents, dtype=np.int16)  # 0: before the horizon
-        self._new_sets()
+        self._allocate(n_agents)
         # per-segment parameters as arrays, to look up per agent
         self.lapse_hazard, self.lapse_exponent, self.never_active, self.beta_a, self.beta_b = (
             np.zeros(n_segments) for _ in range(5)
@@ -156,15 +151,23 @@ class AppState:
         registered-overlap counts read: its other per-customer arrays and its sets' storage
         (about 0.8 GB per app at 1:10) go back to the system, for the apps still listed to
         grow into: memory this process has touched before is quicker to use again than new
-        memory (much quicker on the development machine, see benchmarks/RESULTS.md)."""
-        self.slot = np.empty(0, dtype=np.int32)
-        self.propensity = np.empty(0, dtype=np.float32)
-        self.last_active = np.empty(0, dtype=np.int16)
-        self.reg_month = np.empty(0, dtype=np.int16)
-        self._new_sets()
+        memory (much quicker on the development machine, see benchmarks/RESULTS.md). A
+        launch after the delisting allocates them again (`reopen`)."""
+        self._allocate(0)
 
-    def _new_sets(self) -> None:
-        """Empty pool, engaged and dormant sets over the app's slot array."""
+    def reopen(self) -> None:
+        """Make a released app's per-customer arrays again, as new (its former users keep
+        their state, GONE)."""
+        if len(self.slot) != len(self.state):
+            self._allocate(len(self.state))
+
+    def _allocate(self, n_agents: int) -> None:
+        """The per-customer arrays but the states, and empty pool, engaged and dormant sets."""
+        self.slot = np.full(n_agents, ABSENT, dtype=np.int32)
+        self.propensity = np.zeros(n_agents, dtype=np.float32)
+        # last active day; for engaged agents it is kept in the engaged set (`sync_last_active`)
+        self.last_active = np.full(n_agents, NO_DAY, dtype=np.int16)
+        self.reg_month = np.zeros(n_agents, dtype=np.int16)  # 0: before the horizon
         self.pool = SegmentSets(self.slot, list(self.params))
         self.engaged = IndexedSet(self.slot, columns=ENGAGED_COLUMNS)
         self.lapsed = SegmentSets(self.slot, list(self.params))

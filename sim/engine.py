@@ -144,6 +144,7 @@ class Engine:
 
     def launch(self, app: AppState, day: int) -> None:
         """Open the app: everyone eligible so far enters its pool; seed any installed base."""
+        app.reopen()  # a launch after a delisting: its arrays were released
         app.live = True
         tr.admit(app, self.pop.eligible_between(0, day), self.pop.segment)
         base = self.scenario.apps[app.id].installed_base

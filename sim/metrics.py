@@ -292,4 +292,4 @@ def _cohort_frame(rec: Recorder, app_ids: list[str], scale: float) -> pd.DataFra
             "active": active * scale,
             "retention": active / size,
         }
-    )
+    ).astype({"app": str})  # the app names' dtype even with no rows (no registrations)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import sim
+import sim.compiled
 from sim.engine import Engine
 
 from .conftest import build
@@ -165,6 +166,34 @@ def test_partial_migration_moves_its_share(tiny_tree):
     moved = chat.loc["2020-07-01", "new_migrated_out"]
     total = chat.loc["2020-06-30", "registered"]
     assert moved / total == pytest.approx(0.4, abs=0.03)  # 3,000 agents: sd ~ 0.009
+
+
+def test_an_app_launched_again_after_its_delisting_starts_afresh(tiny_tree, monkeypatch):
+    """A delisted app gives its arrays back; a later launch makes them again: it registers
+    new users (none of its former ones, who are gone), and both kernels agree."""
+    tree = tiny_tree
+    del tree["apps"]["chat"]["launch"]
+    tree["timeline"] |= {
+        "open_chat": {"type": "launch", "app": "chat", "date": "2020-03-01"},
+        "close_chat": {
+            "type": "delist",
+            "app": "chat",
+            "date": "2020-07-01",
+            "migrate_to": {"bank": 0.5},
+        },
+        "reopen_chat": {"type": "launch", "app": "chat", "date": "2020-09-01"},
+    }
+    hashes = set()
+    for kernels in ("numba", "numpy"):
+        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        result = sim.run(build(tree), seed=SEED)
+        chat = app_rows(result, "chat")
+        assert chat.loc["2020-07-01":"2020-08-31", "registered"].max() == 0
+        assert chat.loc["2020-12-31", "registered"] > 0
+        assert chat.loc["2020-12-31", "dau"] > 0
+        check_invariants(result, 240000)
+        hashes.add(result.output_hash())
+    assert len(hashes) == 1
 
 
 def test_merge_moves_users_and_changes_the_target(tiny_tree):
