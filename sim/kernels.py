@@ -350,7 +350,7 @@ def _compiled_step(
     month_start: int,
     b: ActivityBooks,
 ) -> tuple[np.ndarray, DayCounts]:
-    positions, first = _scratch(len(m.ids))[:2]
+    positions, first = _scratch(len(m.ids))
     active = b.out
     uniform = scaled and bool((factors == factors[0]).all())  # one factor: no lookups
     assert _jit_loop is not None
@@ -439,10 +439,12 @@ _SCRATCH: list[np.ndarray] = []
 
 
 def _scratch(n: int) -> list[np.ndarray]:
-    """Three int32 work arrays of length >= n, reused from call to call: fresh ones would
-    cost a page fault per 4 KiB on every call, more than the step itself."""
+    """Two int32 work arrays of length >= n (the active positions and the month's first
+    actives), reused from call to call: fresh ones would cost a page fault per 4 KiB on
+    every call, more than the step itself. (The actives themselves go to each app's own
+    array: `ActivityBooks.out`.)"""
     if not _SCRATCH or len(_SCRATCH[0]) < n:
-        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 3]
+        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 2]
     return _SCRATCH
 
 
