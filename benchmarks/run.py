@@ -6,8 +6,10 @@
     python benchmarks/run.py profile --scale 100
     python benchmarks/run.py profile --scale 10
 
-Each baseline run is a separate process under /usr/bin/time -v (peak RSS); the fast and the
-reference engine are timed side by side in one process. Results are printed as markdown,
+Each baseline run is a separate process under /usr/bin/time -v (peak RSS), which also times
+its daily update (every engaged user's activity draw and its recording, `Recorder.activity`)
+and reports the memory estimate it ran under; the fast and the reference engine are timed
+side by side in one process. Results are printed as markdown,
 to be pasted into benchmarks/RESULTS.md with the machine and the command.
 """
 
@@ -32,6 +34,15 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 ONE_RUN = """
 import json, sys, time, sim
+from sim import metrics
+update = [0.0]  # seconds in the daily update: every engaged user's activity draw, recorded
+activity = metrics.Recorder.activity
+def timed(*args):
+    t = time.perf_counter()
+    out = activity(*args)
+    update[0] += time.perf_counter() - t
+    return out
+metrics.Recorder.activity = timed
 sc = sim.load_scenario(sys.argv[1])
 t = time.perf_counter()
 r = sim.run(sc, seed=0, scale=float(sys.argv[2]))
@@ -40,7 +51,8 @@ apps = list(sc.apps)
 d = r.daily[r.daily["app"].isin(apps)]
 june = r.daily[(r.daily["date"] >= "2019-06-01") & (r.daily["date"] <= "2019-06-30")]
 head = {f"{a} {m}": float(june[june["app"] == a][m].mean()) for m, a in HEADLINES}
-print(json.dumps({"wall": wall, "agents": r.info["agents"],
+print(json.dumps({"wall": wall, "update": update[0], "agents": r.info["agents"],
+                  "estimate": r.info["memory_estimate_bytes"],
                   "engaged_agent_days": float(d["engaged"].sum() / r.scale),
                   "active_agent_days": float(d["dau"].sum() / r.scale), "headlines": head}))
 """
@@ -57,13 +69,14 @@ HEADLINES = [
 
 def baseline(scales: list[float], repeats: int) -> None:
     print(
-        f"| scale | agents | wall s (median of {repeats}) | peak RSS GiB | "
-        "engaged agent-app-days | per second | active agent-app-days |"
+        f"| scale | agents | wall s (median of {repeats}) | peak RSS GiB | estimate GiB | "
+        "engaged agent-app-days | per second | daily update s | per second | "
+        "active agent-app-days |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     heads = {}
     for scale in scales:
-        walls, peaks, info = [], [], {}
+        walls, updates, peaks, info = [], [], [], {}
         for _ in range(repeats):
             program = ONE_RUN.replace("HEADLINES", repr(HEADLINES), 1)
             done = subprocess.run(
@@ -73,14 +86,16 @@ def baseline(scales: list[float], repeats: int) -> None:
             )
             info = json.loads(done.stdout.strip().splitlines()[-1])
             walls.append(info["wall"])
+            updates.append(info["update"])
             peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
             peaks.append(int(peak.group(1)) / 2**20 if peak else float("nan"))
-        wall = statistics.median(walls)
+        wall, update = statistics.median(walls), statistics.median(updates)
         heads[scale] = info["headlines"]
         days = info["engaged_agent_days"]
         print(
             f"| 1:{scale:g} | {info['agents']:,} | {wall:.1f} | {max(peaks):.2f} | "
-            f"{days / 1e9:.2f} G | {days / wall / 1e6:.0f} M | "
+            f"{info['estimate'] / 2**30:.2f} | {days / 1e9:.2f} G | {days / wall / 1e6:.0f} M | "
+            f"{update:.1f} | {days / update / 1e6:.0f} M | "
             f"{info['active_agent_days'] / 1e9:.2f} G |"
         )
     _scale_table(heads)
