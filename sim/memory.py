@@ -127,10 +127,11 @@ def available_bytes() -> int:
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def check_memory(scenario: Scenario, scale: float) -> int:
-    """Raise UsageError if the run would not fit in memory; return the estimate (the
-    bound where it fits, else the pilot's measurement)."""
-    budget = available_bytes() * BUDGET_SHARE
+def check_memory(scenario: Scenario, scale: float, at_once: int = 1) -> int:
+    """Raise UsageError if the run would not fit in memory (`at_once` such runs at the same
+    time: each may plan on that share of it); return the estimate (the bound where it
+    fits, else the pilot's measurement)."""
+    budget = available_bytes() * BUDGET_SHARE / max(at_once, 1)
     bound = estimate_bytes(scenario, scale)
     if bound <= budget:
         return bound
@@ -140,11 +141,23 @@ def check_memory(scenario: Scenario, scale: float) -> int:
         return need
     finest = _finest_scale_that_fits(scenario, per_agent, budget)
     advice = f"use --scale {finest:g} or coarser" if finest else "no scale fits"
+    if at_once > 1:
+        advice += " (or fewer workers)"
+    share = f"{BUDGET_SHARE:.0%} of the {available_bytes() / 2**30:.1f} GiB available"
+    share += f", shared by {at_once} runs at once" if at_once > 1 else ""
     raise UsageError(
         f"scenario {scenario.name!r} at scale {scale:g} needs about {need / 2**30:.1f} GiB, "
-        f"more than the {budget / 2**30:.1f} GiB a run may use ({BUDGET_SHARE:.0%} of the "
-        f"{budget / BUDGET_SHARE / 2**30:.1f} GiB available); {advice}"
+        f"more than the {budget / 2**30:.1f} GiB a run may use ({share}); {advice}"
     )
+
+
+def check_runs_at_once(runs: list[tuple[Scenario, float]], at_once: int) -> None:
+    """Before starting `at_once` of these runs at the same time: the largest of them (most
+    agents) must fit in its share of the memory (each run checks itself again as it
+    starts, against what is left then)."""
+    if at_once > 1 and runs:
+        scenario, scale = max(runs, key=lambda run: n_agents(*run))
+        check_memory(scenario, scale, at_once)
 
 
 def _finest_scale_that_fits(scenario: Scenario, per_agent: float, budget: float) -> float:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
 
+from .memory import check_runs_at_once
 from .result import Result, run
 from .schema import Scenario
 
-T = TypeVar("T")
+RunJob = tuple[Scenario, int, float | None]  # scenario, seed, scale (None: its own)
 
 
-def _one(args: tuple[Scenario, int, float | None]) -> Result:
+def _one(args: RunJob) -> Result:
     scenario, seed, scale = args
     return run(scenario, seed=seed, scale=scale)
 
@@ -34,8 +34,8 @@ def run_many(
 
 
 def map_jobs(
-    func: Callable[[T], Result],
-    jobs: list[T],
+    func: Callable[[RunJob], Result],
+    jobs: Sequence[RunJob],
     workers: int,
     on_done: Callable[[Result], None] | None = None,
     scheduler: str | None = None,
@@ -51,7 +51,9 @@ def map_jobs(
             if on_done:
                 on_done(results[-1])
         return results
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+    at_once = min(workers, len(jobs))
+    check_runs_at_once([_run_of(job) for job in jobs], at_once)
+    with ProcessPoolExecutor(max_workers=at_once) as pool:
         futures = [pool.submit(func, job) for job in jobs]
         out = []
         for future in futures:
@@ -61,9 +63,15 @@ def map_jobs(
         return out
 
 
+def _run_of(job: RunJob) -> tuple[Scenario, float]:
+    """A (scenario, seed, scale) job's scenario and scale (its own where scale is None)."""
+    scenario, _, scale = job
+    return scenario, float(scale or scenario.population.scale)
+
+
 def _on_dask(
-    func: Callable[[T], Result],
-    jobs: list[T],
+    func: Callable[[RunJob], Result],
+    jobs: Sequence[RunJob],
     scheduler: str,
     on_done: Callable[[Result], None] | None,
 ) -> list[Result]:

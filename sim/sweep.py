@@ -26,6 +26,7 @@ from pydantic import Field, ValidationError
 from . import __version__
 from .calibrate import Parameter, with_values
 from .errors import ScenarioError, UsageError
+from .memory import check_runs_at_once
 from .result import run
 from .scenario import _problem, scenario_from_dict, scenario_hash
 from .schema import Model, Scenario
@@ -177,6 +178,10 @@ def run_jobs(
             out.append(execute(job))
             tick("cached" if job["cached"] else "done")
         return out
+    if scheduler is None:  # a local cluster: `workers` runs at once on this machine
+        fresh = [job for job in jobs if not job["cached"]]
+        runs = [(Scenario.model_validate_json(job["scenario"]), job["scale"]) for job in fresh]
+        check_runs_at_once(runs, min(workers, len(fresh)))
     return _run_on_dask(jobs, workers, scheduler, tick)
 
 

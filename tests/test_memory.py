@@ -82,3 +82,55 @@ def test_array_bytes_counts_views_once():
     base = np.zeros(1000, np.int64)
     owner = {"a": base, "b": base[10:], "c": [base.view(np.int32), np.ones(10, np.uint8)]}
     assert memory.array_bytes(owner) == 8000 + 10
+
+
+def _room_for(scenario, scale: float, runs: float) -> int:
+    """Memory available for `runs` runs of the pilot's estimate."""
+    per_agent = memory.measured_bytes_per_agent(scenario) * memory.PILOT_HEADROOM
+    need = memory.n_agents(scenario, scale) * per_agent + memory.fixed_bytes(scenario)
+    return int(need * runs / memory.BUDGET_SHARE)
+
+
+def test_runs_at_once_share_the_memory(monkeypatch):
+    """Memory for 1.5 baseline runs at 1:100: one fits, two at once do not (the advice is
+    a coarser scale or fewer workers), two at 1:400 do."""
+    scenario = sim.load_scenario(ROOT / "scenarios/baseline.yaml")
+    have = _room_for(scenario, 100.0, 1.5)
+    monkeypatch.setattr(memory, "available_bytes", lambda: have)
+    memory.check_runs_at_once([(scenario, 100.0), (scenario, 1000.0)], 1)
+    memory.check_memory(scenario, 100.0)
+    with pytest.raises(sim.UsageError) as refused:
+        memory.check_runs_at_once([(scenario, 1000.0), (scenario, 100.0)], 2)
+    found = re.search(
+        r"shared by 2 runs at once\); use --scale (\d+) or coarser \(or fewer "
+        r"workers\)",
+        str(refused.value),
+    )
+    assert found, refused.value
+    assert 100 < int(found.group(1)) < 400
+    memory.check_runs_at_once([(scenario, int(found.group(1)))] * 2, 2)
+
+
+def test_compare_with_workers_that_would_not_fit_is_refused_before_it_starts(
+    tmp_path, capsys, monkeypatch
+):
+    scenario = sim.load_scenario(TINY)
+    monkeypatch.setattr(memory, "available_bytes", lambda: _room_for(scenario, 1.0, 1.5))
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {TINY}\nname: other\n")
+    out = tmp_path / "out"
+    args = ["compare", str(TINY), str(other), "--reps", "2", "--scale", "1", "--out", str(out)]
+    code = main([*args, "--workers", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "shared by 2 runs at once" in err and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_sweep_on_a_local_cluster_that_would_not_fit_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(memory.INTERPRETER_BYTES * 1.5))
+    spec = ROOT / "tests" / "scenarios" / "sweep-tiny.yaml"
+    store, out = tmp_path / "store", tmp_path / "out"
+    code = main(["sweep", str(spec), "--workers", "2", "--store", str(store), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "shared by 2 runs at once" in err and "Traceback" not in err, err
+    assert not out.exists() and not list(store.glob("*.parquet"))
