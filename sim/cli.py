@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, argtypes
 from . import commands as fit
 from .errors import ScenarioError, UsageError
 from .outputs import check_writable
@@ -54,10 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
 # -- run ---------------------------------------------------------------------------------
 def _run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--seed", type=argtypes.non_negative_int, default=0, help="random seed (default 0)"
+    )
     p.add_argument(
         "--scale",
-        type=_scale,
+        type=argtypes.scale,
         default=None,
         help="customers per simulated agent (default: the scenario's)",
     )
@@ -114,29 +116,6 @@ def _validate(args: argparse.Namespace) -> int:
             continue
         print(f"ok: {path}: {sc.name} ({len(sc.apps)} apps, {len(sc.timeline)} timeline events)")
     return worst
-
-
-# -- argument types ------------------------------------------------------------------------
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
-    return value
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 1 <= value <= 1e7:
-        raise argparse.ArgumentTypeError(
-            f"must be between 1 and 1e7 customers per agent (got {text})"
-        )
-    return value
 
 
 Handler = Callable[[argparse.Namespace], int]

@@ -10,17 +10,20 @@ from typing import Any
 
 import pandas as pd
 
+from . import argtypes
 from .outputs import atomic_folder, check_writable, markdown_table, write_json
 
 
 def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
-    p.add_argument("--seeds", type=int, default=10, help="replications (seeds 0..N-1)")
-    p.add_argument("--scale", type=float, default=None, help="customers per agent")
+    p.add_argument(
+        "--seeds", type=argtypes.positive_int, default=10, help="replications (seeds 0..N-1)"
+    )
+    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
     p.add_argument(
         "--workers",
-        type=int,
+        type=argtypes.positive_int,
         default=os.cpu_count() or 1,
         help="local worker processes (default: all cores)",
     )
@@ -37,7 +40,6 @@ def check(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets)
-    _positive("--seeds", args.seeds)
     results = run_many(
         scenario,
         range(args.seeds),
@@ -83,10 +85,12 @@ def add_calibrate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
     p.add_argument("--spec", type=Path, required=True, help="calibration spec YAML file")
-    p.add_argument("--trials", type=int, default=None, help="override the spec's trial count")
+    p.add_argument(
+        "--trials", type=argtypes.positive_int, default=None, help="override the spec's trial count"
+    )
     p.add_argument(
         "--workers",
-        type=int,
+        type=argtypes.positive_int,
         default=os.cpu_count() or 1,
         help="worker processes (default: all cores)",
     )
@@ -167,16 +171,11 @@ def write_fitted(
     return path
 
 
-def _positive(flag: str, value: int) -> None:
-    from .errors import UsageError
-
-    if value < 1:
-        raise UsageError(f"{flag} must be >= 1 (got {value})")
-
-
 def add_compare_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the base")
-    p.add_argument("--reps", type=int, default=10, help="replications (seeds 0..R-1)")
+    p.add_argument(
+        "--reps", type=argtypes.positive_int, default=10, help="replications (seeds 0..R-1)"
+    )
     p.add_argument(
         "--at",
         default=None,
@@ -188,10 +187,10 @@ def add_compare_arguments(p: argparse.ArgumentParser) -> None:
         default="mau:suite_sum",
         help="metric:app the ranking uses (default mau:suite_sum)",
     )
-    p.add_argument("--scale", type=float, default=None, help="customers per agent")
+    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
     p.add_argument(
         "--workers",
-        type=int,
+        type=argtypes.positive_int,
         default=os.cpu_count() or 1,
         help="local worker processes (default: all cores)",
     )
@@ -215,7 +214,6 @@ def compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(p) for p in args.scenarios]
     names = [s.name for s in scenarios]
     _unique(names)
-    _positive("--reps", args.reps)
     dates = _dates(args.at, scenarios[0])
     outcome = _outcome(args.outcome)
     out = args.out or Path("reports") / f"compare-{names[0]}"
@@ -288,7 +286,10 @@ def _outcome(text: str) -> tuple[str, str]:
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", type=Path, help="sweep spec YAML file")
     p.add_argument(
-        "--workers", type=int, default=1, help="run on a local Dask cluster of this many processes"
+        "--workers",
+        type=argtypes.positive_int,
+        default=1,
+        help="run on a local Dask cluster of this many processes",
     )
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     p.add_argument(

@@ -60,3 +60,26 @@ def test_run_on_bad_input_writes_nothing(tmp_path, capsys):
     assert code == 2
     assert "must sum to 1" in capsys.readouterr().err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["compare", "a.yaml", "--scale", "-3"], "argument --scale: must be between 1 and 1e7"),
+        (["compare", "a.yaml", "--scale", "0"], "argument --scale: must be between 1 and 1e7"),
+        (["compare", "a.yaml", "--workers", "0"], "argument --workers: must be >= 1 (got 0)"),
+        (["compare", "a.yaml", "--reps", "0"], "argument --reps: must be >= 1 (got 0)"),
+        (["check", "a.yaml", "--targets", "t.yaml", "--seeds", "x"], "not a whole number: 'x'"),
+        (["check", "a.yaml", "--targets", "t.yaml", "--scale", "-1"], "must be between 1"),
+        (["calibrate", "a.yaml", "--targets", "t", "--spec", "s", "--trials", "0"], ">= 1"),
+        (["sweep", "s.yaml", "--workers", "-1"], "argument --workers: must be >= 1 (got -1)"),
+        (["run", "a.yaml", "--scale", "nan"], "argument --scale: must be between 1 and 1e7"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(args, message, capsys):
+    """Every command checks its numbers as it parses them: exit 2, the argument named."""
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err

@@ -3,7 +3,9 @@ estimate and the finest scale that fits; the pilot's estimate covers what a run 
 
 from __future__ import annotations
 
+import copy
 import re
+import tracemalloc
 
 import pytest
 
@@ -12,37 +14,58 @@ from sim import memory
 from sim.cli import main
 from sim.engine import Engine
 
-from .conftest import ROOT, TINY
+from .conftest import ROOT, TINY, build
 
 
-def _peak_array_bytes(scenario, scale: float) -> tuple[int, int]:
-    """A run's agents and the peak of its arrays, summed as the pilot sums them."""
-    engine = Engine(scenario, seed=3, scale=scale)
-    peak = 0
+def _flash_tree(tiny_tree: dict) -> dict:
+    """The tiny world plus an app live for four weeks only, fed by a large channel: memory
+    a pilot summing its arrays once a month would miss."""
+    tree = copy.deepcopy(tiny_tree)
+    tree["apps"]["flash"] = {**tree["apps"]["chat"], "launch": "2020-11-26", "segments": ["young"]}
+    tree["apps"]["flash"].pop("referral_from", None)
+    tree["timeline"]["flash_channel"] = {
+        "type": "channel",
+        "app": "flash",
+        "start": "2020-11-27",
+        "customers_per_day": 4000,
+        "source": "assumption (test)",
+    }
+    tree["timeline"]["retire_flash"] = {
+        "type": "delist",
+        "app": "flash",
+        "date": "2020-12-24",
+        "migrate_to": {"bank": 0.5},
+    }
+    return tree
 
-    def sample(day: int) -> None:
-        nonlocal peak
-        if day % 30 == 0:
-            peak = max(peak, memory.array_bytes(engine))
 
-    engine.run(sample)
-    return engine.pop.n_agents, peak
+def _traced_peak(scenario, scale: float) -> int:
+    """The peak of everything a run allocates (numpy arrays included, the day's transients
+    too), traced by tracemalloc, after a small run has loaded the compiled kernels (the
+    interpreter's share, which the estimate counts apart)."""
+    Engine(scenario, seed=3, scale=scale * 20).run()
+    tracemalloc.start()
+    try:
+        Engine(scenario, seed=3, scale=scale).run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
-@pytest.mark.parametrize(
-    ("path", "scale"), [(TINY, 1.0), (ROOT / "scenarios/baseline.yaml", 2000.0)]
-)
-def test_pilot_estimate_covers_a_finer_run(path, scale):
-    """Measured on ~100,000 agents, the estimate still covers a run with 2.4x (tiny) and
-    3.4x (baseline) as many, and is well below the bound from the dtypes."""
-    scenario = sim.load_scenario(path)
-    per_agent = memory.measured_bytes_per_agent(scenario) * memory.PILOT_HEADROOM
-    agents, peak = _peak_array_bytes(scenario, scale)
-    tables = memory.fixed_bytes(scenario) - memory.INTERPRETER_BYTES
-    estimate = agents * per_agent + tables
-    assert (
-        peak <= estimate < 0.8 * (memory.estimate_bytes(scenario, scale) - memory.INTERPRETER_BYTES)
-    )
+@pytest.mark.parametrize("world", ["tiny", "flash", "baseline"])
+def test_pilot_estimate_covers_what_a_finer_run_allocates(world, tiny_tree):
+    """Measured on ~100,000 agents, the estimate covers everything a run with 2.3x (the
+    tiny worlds at 1:1) or 2.3x (the baseline at 1:3000) as many agents allocates at its
+    peak, transients included, and is well below the bound from the dtypes."""
+    if world == "baseline":
+        scenario, scale = sim.load_scenario(ROOT / "scenarios/baseline.yaml"), 3000.0
+    else:
+        scenario = build(tiny_tree if world == "tiny" else _flash_tree(tiny_tree))
+        scale = 1.0
+    peak = _traced_peak(scenario, scale)
+    estimate = memory.needed_bytes(scenario, scale, budget=0) - memory.INTERPRETER_BYTES
+    bound = memory.estimate_bytes(scenario, scale) - memory.INTERPRETER_BYTES
+    assert peak <= estimate < 0.8 * bound, (peak, estimate, bound)
     assert estimate < 1.5 * peak  # and not far above it
 
 
@@ -86,8 +109,7 @@ def test_array_bytes_counts_views_once():
 
 def _room_for(scenario, scale: float, runs: float) -> int:
     """Memory available for `runs` runs of the pilot's estimate."""
-    per_agent = memory.measured_bytes_per_agent(scenario) * memory.PILOT_HEADROOM
-    need = memory.n_agents(scenario, scale) * per_agent + memory.fixed_bytes(scenario)
+    need = memory.needed_bytes(scenario, scale, budget=0)
     return int(need * runs / memory.BUDGET_SHARE)
 
 
@@ -134,3 +156,17 @@ def test_sweep_on_a_local_cluster_that_would_not_fit_is_refused(tmp_path, capsys
     err = capsys.readouterr().err
     assert code == 2 and "shared by 2 runs at once" in err and "Traceback" not in err, err
     assert not out.exists() and not list(store.glob("*.parquet"))
+
+
+def test_runs_at_once_are_judged_by_the_one_that_needs_most(monkeypatch, tiny_tree):
+    """Two runs with as many agents, one needing more memory per agent (a third app): the
+    check refuses them whichever comes first."""
+    light, heavy = build(tiny_tree), build(_flash_tree(tiny_tree))
+    needs = [memory.needed_bytes(scenario, 1.0, budget=0) for scenario in (light, heavy)]
+    assert needs[0] < needs[1]
+    share = sum(needs) / 2  # room for two light runs, not for two heavy ones
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(2 * share / memory.BUDGET_SHARE))
+    memory.check_runs_at_once([(light, 1.0), (light, 1.0)], 2)
+    for runs in ([(light, 1.0), (heavy, 1.0)], [(heavy, 1.0), (light, 1.0)]):
+        with pytest.raises(sim.UsageError, match="scenario 'tiny' at scale 1"):
+            memory.check_runs_at_once(runs, 2)
