@@ -44,6 +44,11 @@ PILOT_AGENTS = 100_000
 PILOT_HEADROOM = 1.35
 INTERPRETER_BYTES = 300e6  # Python, numpy, pandas, numba and the compiled kernels
 BUDGET_SHARE = 0.9  # of the memory available, what a run may plan to use
+# the recorder's per-day and per-month tables: their size does not depend on the scale
+RECORDER_TABLES = (
+    "daily", "windows", "suite", "hist", "month_active", "cohort_active", "cohort_size",
+    "overlap", "registered_overlap",
+)  # fmt: skip
 
 
 def bytes_per_agent(n_apps: int) -> float:
@@ -99,17 +104,7 @@ def _pilot(scenario: Scenario) -> float:
         peak = max(peak, array_bytes([pilot, kernels._SCRATCH]))
 
     pilot.run(sample)
-    rec = pilot.rec
-    per_day_and_month = (rec.daily, rec.windows, rec.suite, rec.hist, rec.month_active)
-    tables = array_bytes(
-        [
-            *per_day_and_month,
-            rec.cohort_active,
-            rec.cohort_size,
-            rec.overlap,
-            rec.registered_overlap,
-        ]
-    )
+    tables = array_bytes([getattr(pilot.rec, name) for name in RECORDER_TABLES])
     return max(peak - tables, 0) / max(pilot.pop.n_agents, 1)
 
 
