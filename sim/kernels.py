@@ -438,6 +438,14 @@ def _equal_masks(values, value, masks):  # fmt: skip
 _SCRATCH: list[np.ndarray] = []
 
 
+def work_arrays(forget: bool = False) -> list[np.ndarray]:
+    """The activity step's work arrays (shared by every run in this process); `forget`
+    drops them first, so that the next step makes them to its own size."""
+    if forget:
+        _SCRATCH.clear()
+    return _SCRATCH
+
+
 def _scratch(n: int) -> list[np.ndarray]:
     """Two int32 work arrays of length >= n (the active positions and the month's first
     actives), reused from call to call: fresh ones would cost a page fault per 4 KiB on

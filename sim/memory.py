@@ -44,11 +44,6 @@ PILOT_AGENTS = 100_000
 PILOT_HEADROOM = 1.35
 INTERPRETER_BYTES = 300e6  # Python, numpy, pandas, numba and the compiled kernels
 BUDGET_SHARE = 0.9  # of the memory available, what a run may plan to use
-# the recorder's per-day and per-month tables: their size does not depend on the scale
-RECORDER_TABLES = (
-    "daily", "windows", "suite", "hist", "month_active", "cohort_active", "cohort_size",
-    "overlap", "registered_overlap",
-)  # fmt: skip
 
 
 def bytes_per_agent(n_apps: int) -> float:
@@ -76,6 +71,9 @@ def fixed_bytes(scenario: Scenario) -> int:
     return int(tables + INTERPRETER_BYTES)
 
 
+_PILOTS: dict[str, float] = {}  # bytes per agent, by scenario hash
+
+
 def measured_bytes_per_agent(scenario: Scenario) -> float:
     """The peak bytes per agent of a pilot run with about `PILOT_AGENTS` agents: the
     engine's arrays and the activity step's work arrays summed at the end of every day
@@ -87,25 +85,21 @@ def measured_bytes_per_agent(scenario: Scenario) -> float:
     return _PILOTS[key]
 
 
-_PILOTS: dict[str, float] = {}
-
-
 def _pilot(scenario: Scenario) -> float:
-    from . import kernels
     from .engine import Engine
+    from .kernels import work_arrays
 
-    kernels._SCRATCH.clear()  # sized by an earlier, larger run: let the pilot's own grow
+    work_arrays(forget=True)  # sized by an earlier, larger run: let the pilot's own grow
     scale = max(1.0, n_agents(scenario, 1.0) / PILOT_AGENTS)
     pilot = Engine(scenario, seed=0, scale=scale)
     peak = 0
 
     def sample(day: int) -> None:
         nonlocal peak
-        peak = max(peak, array_bytes([pilot, kernels._SCRATCH]))
+        peak = max(peak, array_bytes([pilot, work_arrays()]))
 
     pilot.run(sample)
-    tables = array_bytes([getattr(pilot.rec, name) for name in RECORDER_TABLES])
-    return max(peak - tables, 0) / max(pilot.pop.n_agents, 1)
+    return max(peak - array_bytes(pilot.rec.tables()), 0) / max(pilot.pop.n_agents, 1)
 
 
 def array_bytes(root: Any) -> int:

@@ -52,6 +52,12 @@ class Recorder:
         # one array per app, reused (a fresh copy per app and day cost 1.8 s at 1:10)
         self.actives = [np.empty(0, np.int32) for _ in apps]
 
+    def tables(self) -> list[object]:
+        """The per-day and per-month counters: their size does not depend on the scale."""
+        per_day = [self.daily, self.windows, self.suite, self.hist]
+        per_month = [self.month_active, self.cohort_active, self.cohort_size, self.overlap]
+        return [*per_day, *per_month, self.registered_overlap]
+
     # -- flows -------------------------------------------------------------------------
     def count(self, flow: str, app: AppState, day: int, n: int) -> None:
         self.daily[flow][day, app.index] += n
