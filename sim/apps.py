@@ -26,6 +26,7 @@ import numpy as np
 from .kernels import NO_DAY, Members, positions_of
 from .params import SegmentParams
 from .sets import ABSENT, IndexedSet, SegmentSets
+from .suite import SuiteBook
 
 OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4  # ENGAGED, LAPSED adjacent: "registered"
 LAST_DAY = np.iinfo(np.int16).max
@@ -132,6 +133,7 @@ class AppState:
         self.modifiers = Modifiers(n_segments)
         self.live = False
         self.delisted = False
+        self.book: SuiteBook | None = None  # the engine's, shared by its apps
 
     @property
     def segments(self) -> list[int]:

@@ -22,6 +22,7 @@ from .population import Population, build_population
 from .rng import Streams
 from .schema import Scenario
 from .sets import distinct_positions
+from .suite import SuiteBook
 
 Progress = Callable[[int], None]
 
@@ -40,6 +41,9 @@ class Engine:
         self.apps = [self._make_app(i, a) for i, a in enumerate(scenario.apps)]
         self.app = {a.id: a for a in self.apps}
         self.rec = Recorder(self.cal, self.apps, self.pop.n_agents)
+        book = SuiteBook(self.apps, self.rec.suite_last)
+        for app in self.apps:
+            app.book = book
         self.active_today: dict[str, np.ndarray] = {}
 
     def _make_app(self, index: int, app_id: str) -> AppState:

@@ -32,6 +32,11 @@ BLOCK = 4096  # members selected per block
 SATURATED = np.uint64(0xFFFFFFFF)
 NO_DAY = -64  # the last active day of an agent never active
 PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"
+# an engaged row's `reg` holds the registration month in its low bits and two flags
+# (`sim.suite`): SOLO, its customer is engaged in no other suite app; SYNCED, and the row's
+# last active day is the customer's last in the suite
+REG_MONTH, SOLO, SYNCED = 0x0FFF, 0x1000, 0x2000
+ALONE = SOLO | SYNCED  # a row whose actives move the suite's histogram by themselves
 
 
 @dataclass
@@ -52,7 +57,7 @@ class Members:
     ids: np.ndarray  # int32
     threshold: np.ndarray  # uint16: active when a 16-bit draw is below it (x the multiplier)
     last: np.ndarray  # int16: last active day
-    reg: np.ndarray  # int16: registration month + 1 (0: before the horizon)
+    reg: np.ndarray  # int16: registration month + 1 (0: before the horizon), and flags
     segment: np.ndarray  # uint8
 
 
@@ -133,21 +138,27 @@ def _numpy_step(
     b.hist -= np.bincount(old + PAST, minlength=len(b.hist))
     b.hist[day + PAST] += len(pos)
     m.last[pos] = day
-    first_pos = pos[old < month_start]
-    b.cohort += np.bincount(m.reg[first_pos], minlength=len(b.cohort))
-    first = m.ids[first_pos]
+    is_first = old < month_start
+    flags = m.reg[pos] & ~np.int16(REG_MONTH)
+    b.cohort += np.bincount(m.reg[pos[is_first]] & REG_MONTH, minlength=len(b.cohort))
+    first = m.ids[pos[is_first]]
     if len(b.month_mask):
         _numpy_mask(first, b.month_mask, b.app, b.overlap)
     active = m.ids[pos]
     fresh, suite_first = 0, 0
     if len(b.suite_last):
-        suite_old = b.suite_last[active]
+        alone = flags == ALONE
+        b.suite_hist -= np.bincount(old[alone] + PAST, minlength=len(b.suite_hist))
+        fresh, suite_first = int(alone.sum()), int(np.count_nonzero(is_first & alone))
+        m.reg[pos[flags == SOLO]] |= np.int16(SYNCED)
+        shared = active[~alone]
+        suite_old = b.suite_last[shared]
         is_fresh = suite_old != day
-        fresh = int(np.count_nonzero(is_fresh))
+        fresh += int(np.count_nonzero(is_fresh))
         b.suite_hist -= np.bincount(suite_old[is_fresh] + PAST, minlength=len(b.suite_hist))
         b.suite_hist[day + PAST] += fresh
-        b.suite_last[active] = day
-        suite_first = int(np.count_nonzero(suite_old < month_start))
+        b.suite_last[shared] = day
+        suite_first += int(np.count_nonzero(suite_old < month_start))
     return active, DayCounts(len(active), len(first), fresh, suite_first)
 
 
@@ -254,14 +265,17 @@ def _read_masks(masks, first, positions, n):  # fmt: skip
 
 
 def _record_members(
-    positions, ids, last, reg, day, month_start, hist, cohort, active, first
+    positions, ids, last, reg, day, month_start, hist, cohort, active, first, suite_hist, counts
 ):  # fmt: skip
     """For the active members (ascending positions): move the last-active day in the
     member column and the app's histogram, count first actives of the month by cohort.
-    Writes the active and first-active ids; returns how many first actives. Branch-free,
-    like the selection: whether an active is the month's first is a coin flip to the
-    branch predictor (1.8x faster than branching on it)."""
-    n_first = 0
+    Writes the active and first-active ids; returns how many first actives. In a suite
+    app, an active whose row is ALONE also moves the suite's histogram (counts: how many,
+    and how many were the month's first); the others' ids go to the front of `positions`,
+    for `_suite`. Branch-free, like the selection: whether an active is the month's first,
+    or alone, is a coin flip to the branch predictor (1.8x faster than branching on it)."""
+    n_first = n_shared = n_alone = n_alone_first = 0
+    suite = len(suite_hist) > 0
     for j in range(len(positions)):
         if j + AHEAD < len(positions):  # the actives are sparse: prefetch ahead (1.7x)
             prefetch(last, positions[j + AHEAD])
@@ -274,10 +288,22 @@ def _record_members(
         agent = ids[i]
         active[j] = agent
         is_first = old < month_start
-        cohort[reg[i]] += is_first
+        row_reg = reg[i]
+        cohort[row_reg & REG_MONTH] += is_first
         first[n_first] = agent
         n_first += is_first
+        if suite:
+            flags = row_reg & ~REG_MONTH
+            alone = flags == ALONE
+            suite_hist[old + PAST] -= alone
+            n_alone += alone
+            n_alone_first += alone & is_first
+            positions[n_shared] = agent  # at or below j: already read
+            n_shared += 1 - alone
+            if flags == SOLO:  # `_suite` brings its entry to today: from now on, alone
+                reg[i] = row_reg | SYNCED
     hist[day + PAST] += len(positions)
+    counts[0], counts[1], counts[2] = n_shared, n_alone, n_alone_first
     return n_first
 
 
@@ -302,13 +328,14 @@ def _mask(first, month_mask, app, overlap):  # fmt: skip
             other += 1
 
 
-def _suite(active, day, month_start, suite_last, suite_hist):  # fmt: skip
-    """The suite's last-active days of today's actives (distinct within the app)."""
+def _suite(shared, day, month_start, suite_last, suite_hist, alone):  # fmt: skip
+    """The suite's last-active days of today's actives that are not alone in their row
+    (distinct within the app); `alone` of them were counted by `_record_members`."""
     n_fresh = n_first = 0
-    for j in range(len(active)):
-        if j + AHEAD < len(active):
-            prefetch(suite_last, active[j + AHEAD])
-        agent = active[j]
+    for j in range(len(shared)):
+        if j + AHEAD < len(shared):
+            prefetch(suite_last, shared[j + AHEAD])
+        agent = shared[j]
         old = suite_last[agent]
         if old != day:
             n_fresh += 1
@@ -316,7 +343,7 @@ def _suite(active, day, month_start, suite_last, suite_hist):  # fmt: skip
             suite_last[agent] = day
             if old < month_start:
                 n_first += 1
-    suite_hist[day + PAST] += n_fresh
+    suite_hist[day + PAST] += n_fresh + alone
     return n_fresh, n_first
 
 
@@ -330,15 +357,19 @@ def _loop(
     n = _jit_select(threshold, segment, key, scaled, uniform, factors, positions)
     if n == 0:
         return 0, 0, 0, 0
+    counts = np.zeros(3, np.int64)  # actives not alone, alone, alone and the month's first
     n_first = _jit_record_members(
-        positions[:n], ids, last, reg, day, month_start, hist, cohort, active, first
-    )
+        positions[:n], ids, last, reg, day, month_start, hist, cohort, active, first,
+        suite_hist, counts,
+    )  # fmt: skip
     if len(month_mask):
         _jit_mask(first[:n_first], month_mask, app, overlap)
     fresh = suite_first = 0
     if len(suite_last):
-        fresh, suite_first = _jit_suite(active[:n], day, month_start, suite_last, suite_hist)
-    return n, n_first, fresh, suite_first
+        fresh, suite_first = _jit_suite(
+            positions[: counts[0]], day, month_start, suite_last, suite_hist, counts[1]
+        )
+    return n, n_first, fresh + counts[1], suite_first + counts[2]
 
 
 def _compiled_step(

@@ -28,9 +28,9 @@ from .population import agents_per_day
 from .scenario import scenario_hash
 from .schema import Scenario
 
-# segment, eligible day, suite last, n apps, month mask; the activity step's work arrays
-# (3 x int32 for up to ~60% of agents engaged in the largest app)
-POPULATION_BYTES = 1 + 4 + 2 + 1 + 2 + 7
+# segment, eligible day, suite last, n apps, suite apps engaged in, month mask; the activity
+# step's work arrays (3 x int32 for up to ~60% of agents engaged in the largest app)
+POPULATION_BYTES = 1 + 4 + 2 + 1 + 1 + 2 + 7
 # state, slot, propensity, last active, reg month; a set entry (an engaged one carries id,
 # threshold, last active day, registration month, segment and lapse day)
 APP_BYTES = 1 + 4 + 4 + 2 + 2 + 13

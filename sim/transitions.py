@@ -13,6 +13,7 @@ import numpy as np
 from .apps import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, AppState
 from .compiled import AHEAD, compile_all, prefetch, use_compiled
 from .sets import ABSENT
+from .suite import ahead_suite, join_suite, leave_suite, settle_partners, suite_links
 
 EMPTY = np.empty(0, dtype=np.int32)
 NO_DAYS = np.empty(0, dtype=np.int16)
@@ -58,11 +59,13 @@ def register(
     start = members.grow_by(len(due))
     dormant, dormant_segs = np.empty(len(ids) - len(due), np.int32), np.empty_like(segs)
     c = members.cols
-    _jit_register(
+    partners = np.empty(len(due), np.int32)
+    n_partners = _jit_register(
         ids, segs, propensity, engaged, due, np.int16(reg), app.state, app.slot, app.propensity,
         app.last_active, app.reg_month, members.ids, c["threshold"], c["last"], c["reg"],
-        c["segment"], c["due"], start, dormant, dormant_segs,
+        c["segment"], c["due"], start, dormant, dormant_segs, *suite_links(app), partners,
     )  # fmt: skip
+    settle_partners(app, partners[:n_partners], joined=True)
     app.lapsed.add(dormant, dormant_segs[: len(dormant)])
     return members.ids[start : start + len(due)].copy()
 
@@ -70,13 +73,14 @@ def register(
 def _register(
     ids, segs, propensity, engaged, due, reg, state, slot, app_propensity, last_active,
     reg_month, m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start, dormant,
-    dormant_segs,
+    dormant_segs, bit, engaged_in, suite_last, partners,
 ):  # fmt: skip
     """`register` after its draws, compiled: one pass over the agents writes their
     propensity and registration month, and the engaged ones' state and row of the engaged
     set (as `_engage`), in order; the dormant ones are marked and listed for their set.
-    The numpy path makes some twenty passes, several over scattered entries."""
-    row, n_dormant = start, 0
+    The numpy path makes some twenty passes, several over scattered entries. Returns how
+    many agents are listed in `partners` for the suite's book (`sim.suite`)."""
+    row, n_dormant, n_partners = start, 0, 0
     for j in range(len(ids)):
         if j + AHEAD < len(ids):
             ahead = ids[j + AHEAD]
@@ -85,13 +89,15 @@ def _register(
             prefetch(app_propensity, ahead)
             prefetch(last_active, ahead)
             prefetch(reg_month, ahead)
+            ahead_suite(ahead, bit, engaged_in, suite_last)
         agent = ids[j]
         app_propensity[agent] = propensity[j]
         reg_month[agent] = reg
         if engaged[j]:
-            _jit_put_engaged(
+            n_partners = _jit_put_engaged(
                 agent, row, segs[j], propensity[j], due[row - start], reg, state, slot,
-                last_active, m_ids, m_threshold, m_last, m_reg, m_segment, m_due,
+                last_active, m_ids, m_threshold, m_last, m_reg, m_segment, m_due, bit,
+                engaged_in, partners, n_partners,
             )  # fmt: skip
             row += 1
         else:
@@ -99,6 +105,7 @@ def _register(
             dormant[n_dormant] = agent
             dormant_segs[n_dormant] = segs[j]
             n_dormant += 1
+    return n_partners
 
 
 def enroll(
@@ -140,19 +147,25 @@ def engage(
         return
     start = members.grow_by(len(ids))
     c = members.cols
-    _jit_engage(
+    partners = np.empty(len(ids), np.int32)
+    n_partners = _jit_engage(
         ids, segs, propensity, due, app.state, app.last_active, app.reg_month, members.slot,
         members.ids, c["threshold"], c["last"], c["reg"], c["segment"], c["due"], start,
+        *suite_links(app), partners,
     )  # fmt: skip
+    settle_partners(app, partners[:n_partners], joined=True)
 
 
 def _engage(
     ids, segs, propensity, due, state, last_active, reg_month, slot,
-    m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start,
+    m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start, bit, engaged_in, suite_last,
+    partners,
 ):  # fmt: skip
     """`engage` after its draws, compiled: one pass over the agents, writing their state and
     their row of the engaged set (the numpy path makes a dozen passes). The agents are
-    scattered over the per-customer arrays: their entries are prefetched a few ahead."""
+    scattered over the per-customer arrays: their entries are prefetched a few ahead.
+    Returns how many agents are listed in `partners` for the suite's book."""
+    n_partners = 0
     for j in range(len(ids)):
         if j + AHEAD < len(ids):
             ahead = ids[j + AHEAD]
@@ -160,27 +173,35 @@ def _engage(
             prefetch(slot, ahead)
             prefetch(last_active, ahead)
             prefetch(reg_month, ahead)
+            ahead_suite(ahead, bit, engaged_in, suite_last)
         agent = ids[j]
-        _jit_put_engaged(
+        n_partners = _jit_put_engaged(
             agent, start + j, segs[j], propensity[j], due[j], reg_month[agent], state, slot,
-            last_active, m_ids, m_threshold, m_last, m_reg, m_segment, m_due,
+            last_active, m_ids, m_threshold, m_last, m_reg, m_segment, m_due, bit, engaged_in,
+            partners, n_partners,
         )  # fmt: skip
+    return n_partners
 
 
 def _put_engaged(
     agent, row, seg, propensity, due, reg, state, slot, last_active,
-    m_ids, m_threshold, m_last, m_reg, m_segment, m_due,
+    m_ids, m_threshold, m_last, m_reg, m_segment, m_due, bit, engaged_in, partners,
+    n_partners,
 ):  # fmt: skip
     """Agent `agent` (of segment `seg`, registration month `reg` - 1) becomes engaged at
-    `row` of the engaged set, with its activity threshold and lapse day."""
+    `row` of the engaged set, with its activity threshold and lapse day; the suite's book
+    (`sim.suite`) learns it and gives the row's flags. Returns how many partners are
+    listed."""
     state[agent] = ENGAGED
     slot[agent] = row
     m_ids[row] = agent
     m_threshold[row] = min(np.rint(np.float64(propensity) * 65536.0), 65535.0)
     m_last[row] = last_active[agent]
-    m_reg[row] = reg
+    flags, n_partners = join_suite(agent, bit, engaged_in, partners, n_partners)
+    m_reg[row] = reg | flags
     m_segment[row] = seg
     m_due[row] = due
+    return n_partners
 
 
 def lapse_days(
@@ -215,12 +236,15 @@ def lapse_due(app: AppState, day: int) -> int:
     engaged = app.engaged
     if use_compiled(_jit_lapse_rows):
         ids, segs = np.empty(len(positions), np.int32), np.empty(len(positions), np.uint8)
+        partners = np.empty(len(positions), np.int32)
         c = engaged.cols
-        _jit_lapse_rows(
+        n_partners = _jit_lapse_rows(
             positions, engaged.n, engaged.ids, c["threshold"], c["last"], c["reg"],
             c["segment"], c["due"], app.state, app.last_active, app.slot, ids, segs,
+            *suite_links(app), partners,
         )  # fmt: skip
         engaged.n -= len(positions)
+        settle_partners(app, partners[:n_partners], joined=False)
     else:
         ids = engaged.members()[positions]
         segs = engaged.column("segment")[positions]
@@ -233,28 +257,36 @@ def lapse_due(app: AppState, day: int) -> int:
 
 def _lapse_rows(
     positions, n, m_ids, m_threshold, m_last, m_reg, m_segment, m_due,
-    state, last_active, slot, ids, segs,
+    state, last_active, slot, ids, segs, bit, engaged_in, suite_last, partners,
 ):  # fmt: skip
     """`lapse_due` between the scan and the dormant set, compiled: the lapsing rows
     (ascending `positions` of the engaged set's n) leave their state and last active day
     with the agent and their id and segment in `ids` and `segs`; then the rows that stay in
     the tail fill the holes below the new size, in ascending order: the arrangement of
     `IndexedSet.remove` (one pass each instead of a dozen numpy passes, and the rows and
-    the agents' scattered entries prefetched a few ahead)."""
+    the agents' scattered entries prefetched a few ahead). The suite's book (`sim.suite`)
+    learns who left; returns how many agents it listed in `partners`."""
     k = len(positions)
+    n_partners = 0
     new_n = n - k
     for j in range(k):
         if j + AHEAD < k:
             prefetch(m_ids, positions[j + AHEAD])
+        ids[j] = m_ids[positions[j]]
+    for j in range(k):
+        if j + AHEAD < k:
             prefetch(m_last, positions[j + AHEAD])
-        if j + AHEAD // 2 < k:
-            soon = m_ids[positions[j + AHEAD // 2]]
-            prefetch(state, soon)
-            prefetch(last_active, soon)
-            prefetch(slot, soon)
+            prefetch(m_reg, positions[j + AHEAD])
+            ahead = ids[j + AHEAD]
+            prefetch(state, ahead)
+            prefetch(last_active, ahead)
+            prefetch(slot, ahead)
+            ahead_suite(ahead, bit, engaged_in, suite_last)
         p = positions[j]
-        agent = m_ids[p]
-        ids[j] = agent
+        agent = ids[j]
+        n_partners = leave_suite(
+            agent, m_reg[p], m_last[p], bit, engaged_in, suite_last, partners, n_partners
+        )
         segs[j] = m_segment[p]
         state[agent] = LAPSED
         last_active[agent] = m_last[p]
@@ -286,6 +318,7 @@ def _lapse_rows(
         m_segment[hole] = m_segment[mover]
         m_due[hole] = m_due[mover]
         mover += 1
+    return n_partners
 
 
 def reactivate(app: AppState, day: int, rng: np.random.Generator, multipliers: np.ndarray) -> int:
@@ -328,6 +361,8 @@ def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray
 def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
     """Delist the app: registered users are gone, the pool empties. Returns (engaged, lapsed)."""
     engaged = app.engaged.clear()
+    if app.book is not None:
+        app.book.retire(app, engaged)
     lapsed = app.lapsed.clear()
     app.state[app.pool.clear()] = OUT
     app.state[engaged] = GONE

@@ -23,18 +23,24 @@ DAY, MONTH_START = 200, 190
 
 
 def _world(rng: np.random.Generator, suite: bool):
-    """Members last active never, long ago, earlier this month or today, and the books."""
+    """Members last active never, long ago, earlier this month or today, and the books. In
+    the suite, rows shared with other apps, SOLO ones and ALONE ones (`sim.suite`), with
+    the suite's last days that go with each."""
     days = np.array([NO_DAY, 3, 150, 189, 190, 195, DAY], np.int16)
     ids = rng.choice(N_AGENTS, 30_003, replace=False).astype(np.int32)
+    flags = rng.choice(np.array([0, kernels.SOLO, kernels.ALONE], np.int16), len(ids))
     members = kernels.Members(
         ids=ids,
         threshold=rng.integers(0, 65536, len(ids)).astype(np.uint16),
         last=rng.choice(days, len(ids)),
-        reg=rng.integers(0, N_MONTHS + 1, len(ids)).astype(np.int16),
+        reg=rng.integers(0, N_MONTHS + 1, len(ids)).astype(np.int16) | (flags if suite else 0),
         segment=rng.integers(0, 3, len(ids)).astype(np.uint8),
     )
     suite_last = rng.choice(np.array([NO_DAY, 192, DAY], np.int16), N_AGENTS)
-    suite_last[ids] = np.maximum(suite_last[ids], members.last)
+    alone = flags == kernels.ALONE
+    entry, row = suite_last[ids], members.last
+    suite_last[ids] = np.where(alone, np.minimum(entry, row), np.maximum(entry, row))
+    truth = _suite_days(suite_last, members)
     hist = np.zeros(N_DAYS + kernels.PAST, np.int64)
     books = kernels.ActivityBooks(
         hist=hist + np.bincount(members.last + kernels.PAST, minlength=len(hist)),
@@ -43,12 +49,20 @@ def _world(rng: np.random.Generator, suite: bool):
         overlap=np.zeros((4, 4), np.int64),
         app=3,
         suite_last=suite_last if suite else np.empty(0, np.int16),
-        suite_hist=hist + np.bincount(suite_last + kernels.PAST, minlength=len(hist))
+        suite_hist=hist + np.bincount(truth + kernels.PAST, minlength=len(hist))
         if suite
         else np.empty(0, np.int64),
         out=np.empty(len(ids), np.int32),
     )
     return members, books
+
+
+def _suite_days(suite_last: np.ndarray, members: kernels.Members) -> np.ndarray:
+    """Each agent's last active day in the suite: the entry, or an ALONE row's day."""
+    alone = (members.reg & ~np.int16(kernels.REG_MONTH)) == kernels.ALONE
+    days = suite_last.copy()
+    days[members.ids[alone]] = np.maximum(days[members.ids[alone]], members.last[alone])
+    return days
 
 
 @pytest.mark.parametrize(
@@ -76,6 +90,7 @@ def test_compiled_step_equals_numpy_step(multipliers, suite):
     assert by_numpy[1] == compiled[1]
     assert 0 < by_numpy[1].first < by_numpy[1].active < len(members.ids)
     np.testing.assert_array_equal(members.last, twin_members.last)
+    np.testing.assert_array_equal(members.reg, twin_members.reg)
     assert books.overlap[3, 3] > books.overlap[3, 0] > 0
     np.testing.assert_array_equal(books.overlap, books.overlap.T)
     for name in ("hist", "cohort", "month_mask", "overlap", "suite_last", "suite_hist"):
@@ -117,9 +132,14 @@ def test_step_keeps_histograms_consistent():
     kernels.activity_step(members, 7, np.ones(3), DAY, MONTH_START, books)
     expected = np.bincount(members.last + kernels.PAST, minlength=len(books.hist))
     np.testing.assert_array_equal(books.hist, expected)
-    expected = np.bincount(books.suite_last + kernels.PAST, minlength=len(books.suite_hist))
+    flags = members.reg & ~np.int16(kernels.REG_MONTH)
+    assert (flags == kernels.SOLO).any(), "SOLO rows not active today stay SOLO"
+    days = _suite_days(books.suite_last, members)
+    expected = np.bincount(days + kernels.PAST, minlength=len(books.suite_hist))
     np.testing.assert_array_equal(books.suite_hist, expected)
-    assert (books.suite_last[members.ids] >= members.last).all()
+    assert (days[members.ids] >= members.last).all()
+    synced = (flags == kernels.ALONE) & (members.last == DAY)
+    assert synced.sum() > (flags == kernels.ALONE).sum() / 10, "SOLO rows active today sync"
 
 
 def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):
