@@ -119,11 +119,11 @@ def _leave(agent, flags, last, bit, engaged_in, suite_last, partners, n_partners
     return n_partners
 
 
-def _ahead(agent, bit, engaged_in, suite_last):  # fmt: skip
-    """Prefetch what `join_suite` or `leave_suite` will read for an agent a few ahead."""
+def _ahead(agent, bit, engaged_in):  # fmt: skip
+    """Prefetch the byte `join_suite` or `leave_suite` will read for an agent a few ahead
+    (`leave_suite` reads its suite entry too, for SOLO rows: prefetched by the caller)."""
     if bit >= 0:
         prefetch(engaged_in, agent)
-        prefetch(suite_last, agent)
 
 
 def _settle(agents, own, joined, engaged_in, suite_last, slots, lasts, regs):  # fmt: skip

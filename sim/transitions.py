@@ -12,6 +12,7 @@ import numpy as np
 
 from .apps import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, AppState
 from .compiled import AHEAD, compile_all, prefetch, use_compiled
+from .kernels import SOLO
 from .sets import ABSENT
 from .suite import ahead_suite, join_suite, leave_suite, settle_partners, suite_links
 
@@ -89,7 +90,7 @@ def _register(
             prefetch(app_propensity, ahead)
             prefetch(last_active, ahead)
             prefetch(reg_month, ahead)
-            ahead_suite(ahead, bit, engaged_in, suite_last)
+            ahead_suite(ahead, bit, engaged_in)
         agent = ids[j]
         app_propensity[agent] = propensity[j]
         reg_month[agent] = reg
@@ -173,7 +174,7 @@ def _engage(
             prefetch(slot, ahead)
             prefetch(last_active, ahead)
             prefetch(reg_month, ahead)
-            ahead_suite(ahead, bit, engaged_in, suite_last)
+            ahead_suite(ahead, bit, engaged_in)
         agent = ids[j]
         n_partners = _jit_put_engaged(
             agent, start + j, segs[j], propensity[j], due[j], reg_month[agent], state, slot,
@@ -281,7 +282,9 @@ def _lapse_rows(
             prefetch(state, ahead)
             prefetch(last_active, ahead)
             prefetch(slot, ahead)
-            ahead_suite(ahead, bit, engaged_in, suite_last)
+            ahead_suite(ahead, bit, engaged_in)
+        if j + AHEAD // 2 < k and m_reg[positions[j + AHEAD // 2]] & SOLO:
+            prefetch(suite_last, ids[j + AHEAD // 2])  # `leave_suite` folds a SOLO row's day
         p = positions[j]
         agent = ids[j]
         n_partners = leave_suite(
