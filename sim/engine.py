@@ -20,6 +20,7 @@ from .metrics import PAST, Recorder
 from .params import resolve_app
 from .population import Population, build_population
 from .rng import Streams
+from .scatter import gather
 from .schema import Scenario
 from .sets import distinct_positions
 from .suite import SuiteBook
@@ -142,7 +143,7 @@ class Engine:
             return
         rng = self.streams.daily(day, "registration", via, app.id)
         month = int(self.cal.month_of_day[day])
-        segs = self.pop.segment[ids] if segs is None else segs
+        segs = gather(self.pop.segment, ids) if segs is None else segs
         tr.register(app, ids, segs, rng, day, month + 1, dormant_share)
         self.rec.registered(app, ids, day, month)
 

@@ -15,6 +15,7 @@ import pandas as pd
 from .apps import ENGAGED, LAPSED, NO_DAY, AppState
 from .calendar import Calendar
 from .kernels import PAST, ActivityBooks, activity_step, count_state_masks
+from .scatter import count_up
 
 NOTHING_U16, NOTHING_I16, NOTHING_I64 = (np.empty(0, t) for t in (np.uint16, np.int16, np.int64))
 STOCKS = ("registered", "engaged", "lapsed")
@@ -71,9 +72,7 @@ class Recorder:
             self.count("new_registered", app, day, len(ids))
         self.cohort_size[app.index, month + 1] += len(ids)
         if app.suite:
-            before = self.suite_apps_of[ids]
-            self.suite_registered += int(np.count_nonzero(before == 0))
-            self.suite_apps_of[ids] = before + 1
+            self.suite_registered += count_up(self.suite_apps_of, ids)
 
     def deregistered(self, app: AppState, ids: np.ndarray) -> None:
         """Users leaving an app for good (it was delisted)."""

@@ -13,6 +13,7 @@ import numpy as np
 from .apps import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, AppState
 from .compiled import AHEAD, compile_all, prefetch, use_compiled
 from .kernels import SOLO
+from .scatter import gather
 from .sets import ABSENT
 from .suite import ahead_suite, join_suite, leave_suite, settle_partners, suite_links
 
@@ -132,7 +133,7 @@ def engage(
     lapse: a geometric waiting time whose daily hazard falls with the propensity."""
     if len(ids) == 0:
         return
-    propensity = app.propensity[ids]
+    propensity = gather(app.propensity, ids)
     due = lapse_days(app, propensity, segs, rng, day)
     members = app.engaged
     if not use_compiled(_jit_engage):
@@ -356,8 +357,8 @@ def bass_adoptions(
 def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray) -> np.ndarray:
     """Take those of `candidates` (distinct) that are in the app's pool out of it; returns
     them, in the candidates' order."""
-    candidates = candidates[app.state[candidates] == POOL]
-    app.pool.remove(candidates, segment_of[candidates])
+    candidates = candidates[gather(app.state, candidates) == POOL]
+    app.pool.remove(candidates, gather(segment_of, candidates))
     return candidates
 
 
