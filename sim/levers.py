@@ -58,11 +58,18 @@ Process = Generator[simpy.Event, Any, None]
 
 
 def start_levers(env: simpy.Environment, eng: Engine) -> None:
-    """Start one process per app launch and per timeline event, in date order."""
+    """Start one process per app launch and per timeline event, in date order; on one day,
+    launches first (an app delisted or merged into one launched that day receives its
+    users), then the other events by name."""
     for app_id, spec in eng.scenario.apps.items():
         if spec.launch is not None:
             env.process(_launch(env, eng, app_id, spec.launch))
-    events = sorted(eng.scenario.timeline.items(), key=lambda kv: (_first_date(kv[1]), kv[0]))
+
+    def order(item: tuple[str, Any]) -> tuple[dt.date, bool, str]:
+        name, ev = item
+        return _first_date(ev), not isinstance(ev, LaunchEvent), name
+
+    events = sorted(eng.scenario.timeline.items(), key=order)
     for name, ev in events:
         env.process(_process_for(env, eng, name, ev))
 

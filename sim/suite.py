@@ -25,7 +25,8 @@ joins a second suite app, or leaves one of two) are listed and made afterwards i
 (`SuiteBook.settle`): a tuple of every app's arrays passed to a call per agent cost 70 ns
 an agent. A row left unmarked is always valid, which is what the numpy twins do: every active
 then goes through the entry, as before. A delisting rebuilds `suite_last`
-(`Recorder.forget_activity`).
+(`Recorder.forget_activity`). A run keeps one kind of kernels throughout: numpy transitions
+do not keep marks the compiled ones made.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ def _settle(agents, own, joined, engaged_in, suite_last, slots, lasts, regs):  #
             prefetch(regs[other], row)
         agent = agents[j]
         other = _jit_other(agent, own, engaged_in)
+        if other >= len(slots):  # a listed agent is in exactly one other: never here
+            raise RuntimeError("suite book: a partner without its other app")
         row = slots[other][agent]
         if joined:
             suite_last[agent] = max(suite_last[agent], lasts[other][row])

@@ -153,6 +153,22 @@ def test_delist_with_full_migration_loses_no_user(tiny_tree):
     assert gained == bank.loc["2020-07-01", "new_migrated_in"] > 0
 
 
+def test_delist_into_an_app_launched_the_same_day_moves_its_users(tiny_tree):
+    """The launch runs first whatever the events' names (they used to run in name order,
+    and users moved to an app not yet live were lost)."""
+    tree = delist_world(tiny_tree, 1.0)
+    tree["apps"]["neo"] = {**tree["apps"]["bank"], "segments": ["young", "old"]}
+    del tree["apps"]["neo"]["launch"], tree["apps"]["neo"]["installed_base"]
+    tree["timeline"]["close_chat"]["migrate_to"] = {"neo": 1.0}
+    tree["timeline"]["z_open_neo"] = {"type": "launch", "app": "neo", "date": "2020-07-01"}
+    result = sim.run(build(tree), seed=SEED)
+    chat, neo = app_rows(result, "chat"), app_rows(result, "neo")
+    moved = chat.loc["2020-07-01", "new_migrated_out"]
+    assert moved == chat.loc["2020-06-30", "registered"] > 0
+    assert neo.loc["2020-07-01", "new_migrated_in"] == moved
+    assert chat.loc["2020-07-01", "new_left"] == 0
+
+
 def test_delist_without_migration_loses_everyone(tiny_tree):
     result = sim.run(build(delist_world(tiny_tree, 0.0)), seed=SEED)
     chat = app_rows(result, "chat")

@@ -20,13 +20,14 @@ from .conftest import build
 
 
 def _three_app_tree(tiny_tree: dict) -> dict:
-    """The tiny world with a third suite app fed by referrals from both others, and the
-    second one delisted into the first mid-year: customers join and leave one, two or
-    three suite apps in every order."""
+    """The tiny world with a third suite app fed by referrals from both others, an app
+    outside the suite fed by the third, and the second one delisted into the first and the
+    third mid-year: customers join and leave one, two or three suite apps in every order."""
     tree = copy.deepcopy(tiny_tree)
     shop = {**tree["apps"]["chat"], "launch": "2020-02-01", "segments": ["young", "old"]}
     shop["referral_from"] = {"bank": 0.004, "chat": 0.004}
     tree["apps"]["shop"] = shop
+    tree["apps"]["branch"] = {**shop, "suite": False, "referral_from": {"shop": 0.004}}
     tree["timeline"]["retire_chat"] = {
         "type": "delist",
         "app": "chat",
@@ -45,6 +46,11 @@ def _check_book(engine: Engine) -> None:
     definition: per customer, the latest last-active day in any listed suite app."""
     book, rec = engine.app["bank"].book, engine.rec
     suite_apps = [a for a in engine.apps if a.suite and a.live]
+    for app in engine.apps:
+        if app not in suite_apps and app.id in book.bit:  # delisted: its bit is clear
+            assert not (book.engaged_in & (1 << int(book.bit[app.id]))).any(), app.id
+        if app.id not in book.bit:  # outside the book: no row is marked
+            assert not _flags(app).any(), app.id
     truth = np.full(engine.pop.n_agents, -PAST, np.int16)
     kept = rec.suite_last.copy()  # the entry, with SOLO rows' own days folded in
     for app in suite_apps:
