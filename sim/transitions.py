@@ -62,10 +62,11 @@ def register(
     dormant, dormant_segs = np.empty(len(ids) - len(due), np.int32), np.empty_like(segs)
     c = members.cols
     partners = np.empty(len(due), np.int32)
+    bit, engaged_in, _ = suite_links(app)  # a join does not read the suite's last days
     n_partners = _jit_register(
         ids, segs, propensity, engaged, due, np.int16(reg), app.state, app.slot, app.propensity,
         app.last_active, app.reg_month, members.ids, c["threshold"], c["last"], c["reg"],
-        c["segment"], c["due"], start, dormant, dormant_segs, *suite_links(app), partners,
+        c["segment"], c["due"], start, dormant, dormant_segs, bit, engaged_in, partners,
     )  # fmt: skip
     settle_partners(app, partners[:n_partners], joined=True)
     app.lapsed.add(dormant, dormant_segs[: len(dormant)])
@@ -75,7 +76,7 @@ def register(
 def _register(
     ids, segs, propensity, engaged, due, reg, state, slot, app_propensity, last_active,
     reg_month, m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start, dormant,
-    dormant_segs, bit, engaged_in, suite_last, partners,
+    dormant_segs, bit, engaged_in, partners,
 ):  # fmt: skip
     """`register` after its draws, compiled: one pass over the agents writes their
     propensity and registration month, and the engaged ones' state and row of the engaged
@@ -150,18 +151,18 @@ def engage(
     start = members.grow_by(len(ids))
     c = members.cols
     partners = np.empty(len(ids), np.int32)
+    bit, engaged_in, _ = suite_links(app)
     n_partners = _jit_engage(
         ids, segs, propensity, due, app.state, app.last_active, app.reg_month, members.slot,
         members.ids, c["threshold"], c["last"], c["reg"], c["segment"], c["due"], start,
-        *suite_links(app), partners,
+        bit, engaged_in, partners,
     )  # fmt: skip
     settle_partners(app, partners[:n_partners], joined=True)
 
 
 def _engage(
     ids, segs, propensity, due, state, last_active, reg_month, slot,
-    m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start, bit, engaged_in, suite_last,
-    partners,
+    m_ids, m_threshold, m_last, m_reg, m_segment, m_due, start, bit, engaged_in, partners,
 ):  # fmt: skip
     """`engage` after its draws, compiled: one pass over the agents, writing their state and
     their row of the engaged set (the numpy path makes a dozen passes). The agents are
