@@ -15,7 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["Result", "ScenarioError", "UsageError", "__version__", "load_scenario", "run"]
 
 _WHERE = {

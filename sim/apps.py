@@ -25,6 +25,7 @@ import numpy as np
 
 from .kernels import NO_DAY, Members, positions_of
 from .params import SegmentParams
+from .propensity import PropensityTables
 from .sets import ABSENT, IndexedSet, SegmentSets
 from .suite import SuiteBook
 
@@ -124,6 +125,7 @@ class AppState:
             self.never_active[s] = par.never_active_share
             self.beta_a[s] = par.activity_mean * par.activity_concentration
             self.beta_b[s] = (1.0 - par.activity_mean) * par.activity_concentration
+        self.propensities = PropensityTables(self.beta_a, self.beta_b, list(params))
         # one lapse exponent for the whole app (the usual case) is a scalar power: numpy then
         # takes its fast paths (x ** 1.0 is a copy, 5x faster than an array of ones as powers)
         exponents = {par.lapse_exponent for par in listed}

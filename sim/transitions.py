@@ -29,8 +29,9 @@ def admit(app: AppState, ids: range, segment_of: np.ndarray) -> None:
 
 
 def draw_propensity(rng: np.random.Generator, app: AppState, segs: np.ndarray) -> np.ndarray:
-    """Personal daily activity probabilities ~ Beta(mean, concentration) of each one's segment."""
-    return rng.beta(app.beta_a[segs], app.beta_b[segs]).astype(np.float32)
+    """Personal daily activity probabilities ~ Beta(mean, concentration) of each one's segment
+    (drawn by inverting the Beta's quantile function: `sim.propensity`)."""
+    return app.propensities.draw(rng, segs)
 
 
 def register(
