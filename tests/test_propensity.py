@@ -40,6 +40,23 @@ def test_quantiles_are_those_of_the_beta(mean):
         assert (np.diff(ordered) >= -1e-12 * ordered[1:]).all(), (a, b)
 
 
+def test_each_segment_reads_its_own_table():
+    """Segments listed out of order, two with the same Beta, one the app does not serve:
+    each segment's quantiles are those of a table made for its Beta alone."""
+    a, b = np.array([5.0, 0.2, 0.0, 5.0, 0.05]), np.array([5.0, 1.8, 0.0, 5.0, 4.95])
+    segments = [4, 3, 1, 0]
+    tables = PropensityTables(a, b, segments)
+    assert len(tables.bulk) == 3
+    u = _probabilities()
+    for s in segments:
+        alone = PropensityTables(a[[s]], b[[s]], [0])
+        np.testing.assert_array_equal(
+            tables.quantiles(u, np.full(len(u), tables.table_of[s], np.intp)),
+            alone.quantiles(u, np.zeros(len(u), np.intp)),
+            err_msg=f"segment {s}",
+        )
+
+
 def test_draws_follow_each_segments_beta():
     """Two segments with their own Betas: each one's draws pass a Kolmogorov-Smirnov test
     against its distribution (200,000 draws: fixed seed, p > 0.001) and their means are
