@@ -108,9 +108,10 @@ class AppState:
         self.state = np.zeros(n_agents, dtype=np.uint8)
         self._allocate(n_agents)
         # per-segment parameters as arrays, to look up per agent
-        self.lapse_hazard, self.lapse_exponent, self.never_active, self.beta_a, self.beta_b = (
-            np.zeros(n_segments) for _ in range(5)
+        self.lapse_hazard, self.lapse_exponent, self.never_active = (
+            np.zeros(n_segments) for _ in range(3)
         )
+        beta_a, beta_b = np.zeros(n_segments), np.zeros(n_segments)  # of the propensities
         # and over the app's own segments, in order: the daily adoption and reactivation
         listed = list(params.values())
         self.seg_index = np.array(list(params), dtype=np.int64)
@@ -123,9 +124,9 @@ class AppState:
         for s, par in params.items():
             self.lapse_hazard[s], self.lapse_exponent[s] = par.lapse_hazard, par.lapse_exponent
             self.never_active[s] = par.never_active_share
-            self.beta_a[s] = par.activity_mean * par.activity_concentration
-            self.beta_b[s] = (1.0 - par.activity_mean) * par.activity_concentration
-        self.propensities = PropensityTables(self.beta_a, self.beta_b, list(params))
+            beta_a[s] = par.activity_mean * par.activity_concentration
+            beta_b[s] = (1.0 - par.activity_mean) * par.activity_concentration
+        self.propensities = PropensityTables(beta_a, beta_b, list(params))
         # one lapse exponent for the whole app (the usual case) is a scalar power: numpy then
         # takes its fast paths (x ** 1.0 is a copy, 5x faster than an array of ones as powers)
         exponents = {par.lapse_exponent for par in listed}

@@ -90,7 +90,7 @@ class PropensityTables:
     def _tails(self, u: np.ndarray, table: np.ndarray) -> np.ndarray:
         low = u < 0.5
         reach = np.where(low, u, 1.0 - u)  # the distance to the end, in probability
-        s = -np.log2(np.maximum(reach, 1e-300) / EDGE) * PER_OCTAVE
+        s = -np.log2(np.maximum(reach, TINY) / EDGE) * PER_OCTAVE
         j = np.minimum(s.astype(np.intp), OCTAVES * PER_OCTAVE - 1)
         frac = np.minimum(s - j, 1.0)
         at = table * (OCTAVES * PER_OCTAVE + 1) + j
