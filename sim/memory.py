@@ -42,10 +42,11 @@ PILOT_AGENTS = 100_000
 # tracemalloc saw a run allocate up to 1.2x the pilot's peak per agent (a short-lived app
 # delisted into another, tests/test_memory.py)
 PILOT_HEADROOM = 1.35
-# Python with numpy, scipy, pandas and numba, and the compiled kernels: a baseline run of
-# 22,667 agents peaked at 285-362 MB with the kernels cached (the libraries' resident pages
-# vary between environments), 435 MB when it compiled them
-INTERPRETER_BYTES = 450e6
+# Python with numpy, scipy, pandas and numba, and the compiled kernels. A baseline run of
+# 22,667 agents: 134 MB of its own memory (214 MB when it compiles the kernels) and 370 MB
+# of library files mapped, of which 145-290 MB were resident (as much as the page cache
+# holds of them: more while another process uses them); at most about 0.59 GB in all
+INTERPRETER_BYTES = 600e6
 BUDGET_SHARE = 0.9  # of the memory available, what a run may plan to use
 
 
