@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     folder = write_run_report(result, out)
     print(
-        f"{scenario.name}: {result.info['agents']:,} agents x {result.scale:g}, seed "
+        f"{scenario.name}: {result.info['agents']:,} agents at scale 1:{result.scale:g}, seed "
         f"{result.seed}, {result.wall_seconds:.1f} s -> {folder}"
     )
     return EXIT_OK

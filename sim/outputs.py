@@ -75,7 +75,12 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
+NOT_APPLICABLE = "–"  # a figure a row does not have (the de-duplicated suite's engaged count)
+
+
 def _cell(value: object) -> str:
+    if isinstance(value, float) and value != value:  # NaN
+        return NOT_APPLICABLE
     if isinstance(value, float):
         return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
     if isinstance(value, pd.Timestamp):
@@ -107,7 +112,14 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 
 
 def html_table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, classes="table", border=0, float_format=_float_html, escape=True)
+    return df.to_html(
+        index=False,
+        classes="table",
+        border=0,
+        float_format=_float_html,
+        escape=True,
+        na_rep=NOT_APPLICABLE,
+    )
 
 
 def _float_html(value: float) -> str:

@@ -94,6 +94,16 @@ def test_summary_has_title_and_tables(report: Path, result: Result):
     assert "## Files" in summary
 
 
+def test_the_suite_row_shows_no_engaged_count_rather_than_nan(report: Path):
+    """The de-duplicated suite has no engaged count: the tables show a dash, not nan."""
+    summary = (report / "summary.md").read_text()
+    suite_rows = [line for line in summary.splitlines() if line.startswith("| suite |")]
+    assert suite_rows and all("–" in row for row in suite_rows)
+    page = (report / "report.html").read_text()
+    assert "nan" not in summary.lower() and "NaN" not in page
+    assert "<td>–</td>" in page
+
+
 def test_markdown_table_by_hand():
     table = sim.report.markdown_table(pd.DataFrame({"a": ["x", "y"], "b": [1.25, 20.0]}))
     lines = table.splitlines()
