@@ -4,6 +4,7 @@ estimate and the finest scale that fits; the pilot's estimate covers what a run 
 from __future__ import annotations
 
 import copy
+import os
 import re
 import subprocess
 import sys
@@ -197,6 +198,7 @@ print(max(peak), sum(files.values()), result.info["memory_estimate_bytes"])
 """
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads Linux's /proc")
 def test_estimate_covers_a_small_run_in_a_fresh_process():
     """At a coarse scale the fixed part (the interpreter with its libraries and the
     compiled kernels, which a first run compiles) is most of what a run uses: a fresh
