@@ -25,6 +25,7 @@ import numpy as np
 from .calendar import Calendar
 from .errors import UsageError
 from .population import agents_per_day
+from .propensity import TABLE_BYTES
 from .scenario import scenario_hash
 from .schema import Scenario
 
@@ -67,11 +68,13 @@ def n_agents(scenario: Scenario, scale: float) -> int:
 
 
 def fixed_bytes(scenario: Scenario) -> int:
-    """The recorder's per-day and per-month tables (whatever the scale) and the
-    interpreter with its libraries."""
+    """The recorder's per-day and per-month tables and the propensities' quantile tables
+    (at most one per app and segment), whatever the scale, and the interpreter with its
+    libraries."""
     cal = Calendar(scenario.horizon.start, scenario.horizon.end)
     n_apps = len(scenario.apps)
     tables = cal.n_days * (n_apps + 1) * 8 * 16 + cal.n_months**2 * n_apps * 8
+    tables += n_apps * len(scenario.population.segments) * TABLE_BYTES
     return int(tables + INTERPRETER_BYTES)
 
 

@@ -82,7 +82,7 @@ def _cell(value: object) -> str:
     if isinstance(value, float) and value != value:  # NaN
         return NOT_APPLICABLE
     if isinstance(value, float):
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+        return _float_cell(value)
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     return str(value)
@@ -116,13 +116,14 @@ def html_table(df: pd.DataFrame) -> str:
         index=False,
         classes="table",
         border=0,
-        float_format=_float_html,
+        float_format=_float_cell,
         escape=True,
         na_rep=NOT_APPLICABLE,
     )
 
 
-def _float_html(value: float) -> str:
+def _float_cell(value: float) -> str:
+    """A float as both tables show it: thousands separated above 10, 3 digits below."""
     return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 

@@ -36,6 +36,7 @@ EDGE = TAIL_STEPS / STEPS  # probability in each tail table
 PER_OCTAVE = 8
 OCTAVES = 48
 TINY = 1e-300  # the least quantile kept (one that underflows has no logarithm)
+TABLE_BYTES = (STEPS + 1 + 2 * (OCTAVES * PER_OCTAVE + 1)) * 8  # one (a, b)'s tables, float64
 
 
 @lru_cache(maxsize=256)
