@@ -21,10 +21,16 @@ import pandas as pd
 
 from .errors import UsageError
 
+MARKER = ".appsim-folder.json"  # in every folder appsim makes: the only kind it will replace
+
 
 @contextmanager
 def atomic_folder(out_dir: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces `out_dir`, on failure it vanishes."""
+    """Yield a temporary folder; on success it replaces `out_dir`, on failure it vanishes.
+
+    `out_dir` is replaced only if it is missing, empty or a folder appsim made (see `owned`).
+    """
+    check_writable(out_dir)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
@@ -32,6 +38,7 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
         raise UsageError(f"cannot write to {out_dir}: {exc.strerror}") from None
     try:
         yield tmp
+        write_json(tmp / MARKER, {"made_by": "appsim", "files": file_list(tmp)})
         _replace(tmp, out_dir)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -43,6 +50,7 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
 def _replace(tmp: Path, out_dir: Path) -> None:
     old = None
     if out_dir.exists():
+        _refuse_unowned(out_dir)  # again: another process may have filled it meanwhile
         old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
         os.replace(out_dir, old)
     os.replace(tmp, out_dir)
@@ -50,9 +58,51 @@ def _replace(tmp: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def owned(folder: Path) -> bool:
+    """True if `folder` holds nothing but the files appsim wrote there.
+
+    appsim's mark lists the files it wrote; a folder with any other file (a user's own, or
+    a folder appsim never made) is not appsim's to replace. Report folders written before
+    the mark existed are recognised by their manifest's file list in the same way.
+    """
+    present = set(file_list(folder))
+    for mark in (MARKER, "manifest.json"):
+        listed = _listed_files(folder / mark)
+        if listed is not None and present <= listed | {mark}:
+            return True
+    return False
+
+
+def _listed_files(mark: Path) -> set[str] | None:
+    try:
+        data = json.loads(mark.read_text())
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return set(files)
+
+
+def _refuse_unowned(out: Path) -> None:
+    if out.is_dir() and any(out.iterdir()) and not owned(out):
+        raise UsageError(
+            f"--out {out}: the folder exists and appsim did not make it (or it holds files "
+            "appsim did not write); appsim replaces only its own report folders. "
+            "Choose a new folder, or empty or remove this one yourself"
+        )
+
+
 def check_writable(out: Path) -> None:
-    """Fail before simulating if the report could not be written."""
-    parent = out.resolve().parent
+    """Fail before simulating if the report could not be written, or would replace a folder
+    that is not appsim's."""
+    resolved = out.resolve()
+    if resolved.parent == resolved or resolved in _protected():
+        raise UsageError(
+            f"--out {out}: refusing {resolved}: a report needs a folder of its own "
+            "(e.g. reports/my-run)"
+        )
+    parent = resolved.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
@@ -61,6 +111,14 @@ def check_writable(out: Path) -> None:
         raise UsageError(f"--out {out}: cannot write in {parent} (permission denied)")
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a folder")
+    if out.exists():
+        _refuse_unowned(out)
+
+
+def _protected() -> set[Path]:
+    """Folders never to write a report into: the working folder, home, and their parents."""
+    here = Path.cwd().resolve()
+    return {here, Path.home().resolve(), *here.parents}
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

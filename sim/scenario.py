@@ -73,7 +73,8 @@ def _problem(err: Any, tree: dict[str, Any], lines: LineMap) -> Problem:
         got = err.get("ctx", {}).get("tag")
         message = f"unknown event type; valid: {valid}" if got else f"missing; one of: {valid}"
         return lines.problem((*path, "type"), message, got, show=bool(got))
-    message = err["msg"][0].lower() + err["msg"][1:]
+    message = err["msg"].removeprefix("Value error, ")  # our validators' own words
+    message = message[0].lower() + message[1:]
     return lines.problem(path, message, err.get("input"))
 
 

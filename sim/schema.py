@@ -9,9 +9,10 @@ Cross-references (apps named by events, dates against the horizon) are checked i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Multiplier = Annotated[float, Field(ge=0.0, le=1000.0)]
@@ -240,12 +241,23 @@ EVENT_TYPES = (
 
 
 class Scenario(Sourced):
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = Field(min_length=1, max_length=100)
     description: str = ""
     horizon: Horizon
     population: Population
     apps: dict[AppId, App] = Field(min_length=1)
     timeline: dict[str, Event] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_safe(cls, name: str) -> str:
+        # the name becomes a report folder under reports/: `.`, `..` or `.store` would
+        # write over other reports or the run store
+        if not re.fullmatch(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*", name):
+            raise ValueError(
+                "a name is letters, digits, '_', '-' and '.', and does not start with '.'"
+            )
+        return name
 
     def app_segments(self, app_id: str) -> list[str]:
         """The segments eligible for an app, in population order."""

@@ -10,6 +10,7 @@ import pytest
 
 import sim
 import sim.report
+from sim.outputs import MARKER
 from sim.report import write_run_report
 from sim.result import Result
 
@@ -74,7 +75,7 @@ def test_manifest_identifies_the_run_and_lists_its_files(report: Path, result: R
     assert manifest["output_hash"] == result.output_hash()
     written = sorted(str(p.relative_to(report)) for p in report.rglob("*") if p.is_file())
     assert manifest["files"] == sorted(manifest["files"])
-    assert set(manifest["files"]) == set(written) - {"manifest.json"}
+    assert set(manifest["files"]) == set(written) - {"manifest.json", MARKER}
 
 
 def test_html_is_self_contained_with_every_figure(report: Path):
@@ -150,8 +151,8 @@ def test_interrupt_leaves_no_temp(result: Result, tmp_path: Path, monkeypatch: p
 def test_rewriting_replaces_the_report(result: Result, tmp_path: Path):
     out = tmp_path / "nested" / "report"
     write_run_report(result, out)
-    (out / "stale.txt").write_text("from an older run")
+    (out / "summary.md").write_text("an older run's summary")
     write_run_report(result, out)
-    assert not (out / "stale.txt").exists()
+    assert (out / "summary.md").read_text().startswith(f"# {result.scenario.name}")
     assert (out / "manifest.json").is_file()
     assert leftovers(out.parent) == []
