@@ -34,7 +34,7 @@ BASELINE = ROOT / "scenarios" / "baseline.yaml"
 
 ONE_RUN = """
 import json, sys, time, sim
-from sim import metrics
+from sim.engine import recorder as metrics
 update = [0.0]  # seconds in the daily update: every engaged user's activity draw, recorded
 activity = metrics.Recorder.activity
 def timed(*args):
@@ -119,8 +119,8 @@ def reference(scales: list[float], repeats: int) -> None:
     from ruamel.yaml import YAML
 
     import sim
-    from sim.reference import run_reference
-    from sim.scenario import scenario_from_dict
+    from sim.engine.reference import run_reference
+    from sim.scenario.load import scenario_from_dict
 
     tree = YAML(typ="safe").load((ROOT / "tests" / "scenarios" / "tiny.yaml").read_text())
     tree = copy.deepcopy(tree)
@@ -149,12 +149,12 @@ def kernels(scale: float, repeats: int) -> None:
     """The baseline with the compiled activity step and with its numpy twin, alternating;
     the time inside the step is summed apart from the whole run's."""
     import sim
-    import sim.compiled
-    import sim.metrics
+    import sim.engine.compiled
+    import sim.engine.recorder
 
     scenario = sim.load_scenario(BASELINE)
     sim.run(scenario, seed=0, scale=scale * 10)  # compile (or load) the kernels first
-    step, inside = sim.metrics.activity_step, [0.0]
+    step, inside = sim.engine.recorder.activity_step, [0.0]
 
     def timed_step(*args):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
@@ -162,13 +162,13 @@ def kernels(scale: float, repeats: int) -> None:
         inside[0] += time.perf_counter() - t
         return out
 
-    sim.metrics.activity_step = timed_step  # type: ignore[assignment]
+    sim.engine.recorder.activity_step = timed_step  # type: ignore[assignment]
     runs: dict[str, list[float]] = {"numba": [], "numpy": []}
     steps: dict[str, list[float]] = {"numba": [], "numpy": []}
     hashes = set()
     for _ in range(repeats):
         for kind in runs:
-            sim.compiled.NUMPY_ONLY = kind == "numpy"
+            sim.engine.compiled.NUMPY_ONLY = kind == "numpy"
             inside[0] = 0.0
             t = time.perf_counter()
             hashes.add(sim.run(scenario, seed=0, scale=scale).output_hash())
@@ -186,9 +186,10 @@ def profile(scale: float) -> None:
     mechanism, the levers, the set-up, the compiled activity step's parts and the event
     draws (the step's Python body calling its compiled parts, each timed)."""
     import sim
-    from sim import engine, metrics
-    from sim import kernels as k
-    from sim import transitions as tr
+    from sim.engine import activity as k
+    from sim.engine import fast as engine
+    from sim.engine import recorder as metrics
+    from sim.engine import transitions as tr
 
     scenario = sim.load_scenario(BASELINE)
     sim.run(scenario, seed=0, scale=scale * 10)  # compile (or load) the kernels first

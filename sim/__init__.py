@@ -19,9 +19,9 @@ __version__ = "0.2.0"
 __all__ = ["Result", "ScenarioError", "UsageError", "__version__", "load_scenario", "run"]
 
 _WHERE = {
-    "Result": "result",
-    "run": "result",
-    "load_scenario": "scenario",
+    "Result": "results.result",
+    "run": "results.run",
+    "load_scenario": "scenario.load",
     "ScenarioError": "errors",
     "UsageError": "errors",
 }

@@ -3,7 +3,7 @@
 import sys
 
 try:
-    from .cli import main
+    from sim.cli.app import main
 
     code = main()
 except KeyboardInterrupt:  # Ctrl-C while still loading: nothing was written

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-Path = tuple[str | int, ...]
+# the exit codes of every command: 1 is a failed check, 2 a user's mistake, 130 Ctrl-C
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+KeyPath = tuple[str | int, ...]
 
 _MISSING = object()
 
@@ -20,7 +22,7 @@ class Problem:
 
     file: str
     line: int | None
-    path: Path
+    path: KeyPath
     message: str
     value: object = _MISSING
 
@@ -43,7 +45,7 @@ class UsageError(Exception):
     """A command-line request that cannot be honoured (exit code 2, no traceback)."""
 
 
-def dotted(path: Path) -> str:
+def dotted(path: KeyPath) -> str:
     """Render a key path as ``apps.rongexing.launch`` or ``base[2].date``."""
     out = ""
     for part in path:

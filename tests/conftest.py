@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from sim.scenario import scenario_from_dict
-from sim.schema import Scenario
+from sim.scenario.load import scenario_from_dict
+from sim.scenario.schema import Scenario
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli.app import main
 
 BAD = Path(__file__).parent / "bad"
 CASES = [

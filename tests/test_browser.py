@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.report import write_run_report
+from sim.report.run_report import write_run_report
 
 from .conftest import TINY
 
@@ -79,7 +79,7 @@ def test_comparison_report_renders(tmp_path, tiny_tree):
     import copy
     import datetime as dt
 
-    from sim.compare_report import write_comparison_report
+    from sim.report.compare_report import write_comparison_report
 
     from .test_compare import comparison
 

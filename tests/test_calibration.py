@@ -9,8 +9,8 @@ import sys
 import pytest
 
 import sim
-from sim.calibrate import CalibrationSpec, calibrate, with_values
-from sim.targets import Target, TargetSet, fit_table, load_targets, loss
+from sim.experiments.calibrate import CalibrationSpec, calibrate, with_values
+from sim.experiments.targets import Target, TargetSet, fit_table, load_targets, loss
 
 from .conftest import ROOT, TINY, build
 
@@ -56,7 +56,7 @@ def test_calibration_recovers_known_parameters(tmp_path):
     """Targets made from a run with known p and activity mean; the search finds them back.
     p is the weaker-identified of the two (the installed base's word of mouth drives most
     adoption), hence a target early in the S-curve and 80 trials."""
-    from sim.yamlio import load_tree
+    from sim.scenario.yamlio import load_tree
 
     tree, _ = load_tree(TINY)
     truth = {"apps.bank.adoption.p_per_year": 0.3, "apps.bank.engagement.activity_mean": 0.25}
@@ -129,14 +129,14 @@ def test_check_command_passes_the_shipped_baseline(tmp_path):
 
 
 def test_shipped_specs_name_real_parameters():
-    from sim.calibrate import check_paths, load_spec
-    from sim.sweep import load_sweep
-    from sim.yamlio import load_tree
+    from sim.experiments.calibrate import check_paths, load_spec
+    from sim.experiments.sweep import load_sweep
+    from sim.scenario.yamlio import load_tree
 
     tree, _ = load_tree(ROOT / "scenarios" / "baseline.yaml")
     spec = load_spec(ROOT / "scenarios" / "calibration" / "baseline-spec.yaml")
     check_paths(tree, spec, "baseline")
-    from sim.calibrate import _current_values
+    from sim.experiments.calibrate import _current_values
 
     # the first trial is the baseline as written: every free parameter inside its bounds
     current = _current_values(tree, spec)

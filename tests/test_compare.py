@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.compare import Comparison, paired_differences, ranking
+from sim.experiments.compare import Comparison, paired_differences, ranking
 
 from .conftest import ROOT, TINY, build
 

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 
 import sim
-from sim.cli import main
-from sim.parallel import run_many
+from sim.cli.app import main
+from sim.experiments.executor import run_many
 
 from .conftest import TINY
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.compiled
-from sim.engine import Engine
+import sim.engine.compiled
+from sim.engine.fast import Engine
 
 from .conftest import build
 
@@ -201,7 +201,7 @@ def test_an_app_launched_again_after_its_delisting_starts_afresh(tiny_tree, monk
     }
     hashes = set()
     for kernels in ("numba", "numpy"):
-        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", kernels == "numpy")
         result = sim.run(build(tree), seed=SEED)
         chat = app_rows(result, "chat")
         assert chat.loc["2020-07-01":"2020-08-31", "registered"].max() == 0
@@ -255,8 +255,8 @@ def test_release_boost_decays_with_its_half_life(tiny_tree):
 
 
 def test_release_cadence_dates():
-    from sim.levers import release_dates
-    from sim.schema import ReleaseCadenceEvent
+    from sim.engine.levers import release_dates
+    from sim.scenario.schema import ReleaseCadenceEvent
 
     def dates(every):
         ev = ReleaseCadenceEvent(type="release_cadence", app="x", start="2017-01-15", every=every)

@@ -12,9 +12,9 @@ import pytest
 from ruamel.yaml import YAML
 
 import sim
-import sim.compiled
-from sim import kernels
-from sim.apps import NO_DAY
+import sim.engine.compiled
+from sim.engine import activity as kernels
+from sim.engine.app_state import NO_DAY
 
 from .conftest import build
 
@@ -24,7 +24,7 @@ DAY, MONTH_START = 200, 190
 
 def _world(rng: np.random.Generator, suite: bool):
     """Members last active never, long ago, earlier this month or today, and the books. In
-    the suite, rows shared with other apps, SOLO ones and ALONE ones (`sim.suite`), with
+    the suite, rows shared with other apps, SOLO ones and ALONE ones (`sim.engine.suite_book`), with
     the suite's last days that go with each."""
     days = np.array([NO_DAY, 3, 150, 189, 190, 195, DAY], np.int16)
     ids = rng.choice(N_AGENTS, 30_003, replace=False).astype(np.int32)
@@ -161,7 +161,7 @@ def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):
     }
     scenario = build(tiny_tree)
     compiled = sim.run(scenario, seed=4, scale=20).output_hash()
-    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+    monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
     assert not kernels.use_compiled(kernels._jit_loop)
     assert sim.run(scenario, seed=4, scale=20).output_hash() == compiled
 
@@ -182,7 +182,7 @@ def test_month_overlap_counted_as_it_goes_equals_the_month_end_count(kernel):
             first = users[month_mask[users] & (1 << app) == 0]
             mask_step(first, month_mask, app, overlap)
     combos = kernels.count_masks(month_mask, 5)
-    np.testing.assert_array_equal(overlap, sim.metrics._overlap(combos, 5))
+    np.testing.assert_array_equal(overlap, sim.engine.recorder._overlap(combos, 5))
 
 
 def test_state_combinations_counted_compiled_equal_numpy(monkeypatch):
@@ -190,7 +190,7 @@ def test_state_combinations_counted_compiled_equal_numpy(monkeypatch):
     rng = np.random.default_rng(12)
     states = [rng.integers(0, 5, 10_000).astype(np.uint8) for _ in range(4)]
     compiled = kernels.count_state_masks(states, 2, 3)
-    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+    monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
     np.testing.assert_array_equal(compiled, kernels.count_state_masks(states, 2, 3))
     registered = [(s == 2) | (s == 3) for s in states]
     both_first_two = np.count_nonzero(registered[0] & registered[1])
@@ -203,7 +203,7 @@ def test_huge_multipliers_make_every_possible_member_active(monkeypatch, kernel)
     if kernel == "compiled":
         pytest.importorskip("numba")
     else:
-        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+        monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
     members, books = _world(np.random.default_rng(13), suite=False)
     active, _ = kernels.activity_step(
         members, 3, np.array([1e15, 2.0**33, 1e6]), DAY, MONTH_START, books

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import sim
-import sim.compiled
-from sim import transitions as tr
-from sim.apps import ENGAGED, LAPSED, AppState
-from sim.calendar import Calendar
-from sim.params import SegmentParams
-from sim.population import agents_per_day, build_population
-from sim.rng import Streams
+import sim.engine.compiled
+from sim.engine import transitions as tr
+from sim.engine.app_state import ENGAGED, LAPSED, AppState
+from sim.engine.population import agents_per_day, build_population
+from sim.model.calendar import Calendar
+from sim.model.params import SegmentParams
+from sim.model.streams import Streams
 
 from .conftest import build
 from .test_engine import SEED, app_rows, quiet_world
@@ -50,14 +50,14 @@ def test_renumbering_by_eligibility_day_compiled_equals_numpy(monkeypatch, n):
     ties keep their order of joining), days and first id of each day, past-horizon days too;
     and a block-by-block draw of the population is the same as one draw."""
     pytest.importorskip("numba")
-    from sim import population
+    from sim.engine import population
 
     rng = np.random.default_rng(SEED)
     eligible = rng.integers(0, 40, n).astype(np.int32)
     eligible[rng.random(n) < 0.1] = population.NEVER
     segment = rng.integers(0, 5, n).astype(np.uint8)
     compiled = population._by_day(segment, eligible, 30)
-    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+    monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
     plain = population._by_day(segment, eligible, 30)
     for mine, theirs in zip(compiled, plain, strict=True):
         np.testing.assert_array_equal(mine, theirs)
@@ -183,7 +183,7 @@ def test_compiled_lapse_equals_numpy(monkeypatch, lapsing):
     params = dict.fromkeys([0, 2], SegmentParams(0.1, 0.1, 1, 0, 0.1, 2, 0.01, 0, 0.01))
     outcomes = []
     for kernels in ("numba", "numpy"):
-        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", kernels == "numpy")
         app = AppState("bank", 0, True, params, 1000, 3)
         app.state[ids] = ENGAGED
         app.engaged.add(
@@ -219,7 +219,7 @@ def test_compiled_registration_equals_numpy(monkeypatch, dormant_share):
     }
     outcomes = []
     for kernels in ("numba", "numpy"):
-        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", kernels == "numpy")
         app = AppState("bank", 0, True, params, 1000, 3)
         app.last_active[ids[::7]] = -3
         rng = np.random.default_rng(5)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
+from sim.cli.app import main
 from sim.errors import UsageError
-from sim.outputs import MARKER, atomic_folder, check_writable, owned
+from sim.report.folders import MARKER, atomic_folder, check_writable, owned
 
 TINY = Path(__file__).parent / "scenarios" / "tiny.yaml"
 

@@ -1,4 +1,4 @@
-"""Propensities drawn by inverting a table of Beta quantiles (`sim.propensity`): against the
+"""Propensities drawn by inverting a table of Beta quantiles (`sim.engine.propensity`): against the
 exact inverse (scipy's), in the bulk and far into both tails, and as a sampler."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from sim.propensity import PropensityTables
+from sim.engine.propensity import PropensityTables
 
 MEANS = (0.001, 0.01, 0.04, 0.1, 0.3, 0.5, 0.9)
 CONCENTRATIONS = (0.2, 1.0, 2.0, 5.0, 20.0, 100.0, 1000.0)
@@ -89,10 +89,10 @@ def test_tails_are_drawn_as_often_as_the_beta_has_them():
 def test_compiled_and_numpy_draws_are_identical(monkeypatch):
     """The bulk's compiled interpolation is the numpy lines' arithmetic: same values."""
     pytest.importorskip("numba")
-    import sim.compiled
+    import sim.engine.compiled
 
     tables = PropensityTables(np.array([0.2, 5.0]), np.array([1.8, 5.0]), [0, 1])
     segs = np.random.default_rng(2).integers(0, 2, 100_000).astype(np.uint8)
     compiled = tables.draw(np.random.default_rng(4), segs)
-    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+    monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
     np.testing.assert_array_equal(tables.draw(np.random.default_rng(4), segs), compiled)

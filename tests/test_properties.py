@@ -14,7 +14,7 @@ from ruamel.yaml import YAML
 
 import sim
 from sim import ScenarioError, load_scenario
-from sim.scenario import scenario_from_dict
+from sim.scenario.load import scenario_from_dict
 
 from .test_engine import check_invariants
 

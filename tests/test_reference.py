@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.engine.reference import ReferenceEngine, run_reference
 from sim.errors import UsageError
-from sim.reference import ReferenceEngine, run_reference
 
 from .conftest import ROOT, build
 

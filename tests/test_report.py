@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.report
-from sim.outputs import MARKER
-from sim.report import write_run_report
-from sim.result import Result
+import sim.report.run_report
+from sim.report.folders import MARKER
+from sim.report.run_report import write_run_report
+from sim.results.result import Result
 
 from .conftest import TINY
 
@@ -106,7 +106,7 @@ def test_the_suite_row_shows_no_engaged_count_rather_than_nan(report: Path):
 
 
 def test_markdown_table_by_hand():
-    table = sim.report.markdown_table(pd.DataFrame({"a": ["x", "y"], "b": [1.25, 20.0]}))
+    table = sim.report.run_report.markdown_table(pd.DataFrame({"a": ["x", "y"], "b": [1.25, 20.0]}))
     lines = table.splitlines()
     assert lines[0] == "| a | b |"
     assert len(lines) == 4 and all(line.startswith("|") for line in lines)
@@ -119,7 +119,7 @@ def _fail(*args: object, **kwargs: object) -> list[Path]:
 def test_failure_leaves_no_folder_and_no_temp(
     result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(sim.report, "write_figures", _fail)
+    monkeypatch.setattr(sim.report.run_report, "write_figures", _fail)
     with pytest.raises(RuntimeError, match="figures broke"):
         write_run_report(result, tmp_path / "report")
     assert not (tmp_path / "report").exists()
@@ -131,7 +131,7 @@ def test_failure_keeps_the_previous_report(
 ):
     out = write_run_report(result, tmp_path / "report")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    monkeypatch.setattr(sim.report, "write_figures", _fail)
+    monkeypatch.setattr(sim.report.run_report, "write_figures", _fail)
     with pytest.raises(RuntimeError):
         write_run_report(result, out)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
@@ -142,7 +142,7 @@ def test_interrupt_leaves_no_temp(result: Result, tmp_path: Path, monkeypatch: p
     def interrupt(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.report, "write_figures", interrupt)
+    monkeypatch.setattr(sim.report.run_report, "write_figures", interrupt)
     with pytest.raises(KeyboardInterrupt):
         write_run_report(result, tmp_path / "report")
     assert list(tmp_path.iterdir()) == []

@@ -1,12 +1,12 @@
-"""Scattered reads and counts (`sim.scatter`) equal their numpy twins."""
+"""Scattered reads and counts (`sim.engine.scatter`) equal their numpy twins."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import sim.compiled
-from sim.scatter import count_up, gather
+import sim.engine.compiled
+from sim.engine.scatter import count_up, gather
 
 
 def test_gather_and_count_up_equal_numpy(monkeypatch):
@@ -17,7 +17,7 @@ def test_gather_and_count_up_equal_numpy(monkeypatch):
     counts = rng.choice(np.array([0, 0, 1, 2], np.uint8), len(values))
     compiled_counts = counts.copy()
     compiled = gather(values, ids), count_up(compiled_counts, ids)
-    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+    monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
     numpy_counts = counts.copy()
     twin = gather(values, ids), count_up(numpy_counts, ids)
     np.testing.assert_array_equal(compiled[0], values[ids])

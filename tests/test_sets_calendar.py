@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-import sim.compiled
-from sim.calendar import Calendar
-from sim.rng import Streams
-from sim.sets import ABSENT, IndexedSet, SegmentSets
+import sim.engine.compiled
+from sim.engine.sets import ABSENT, IndexedSet, SegmentSets
+from sim.model.calendar import Calendar
+from sim.model.streams import Streams
 
 
 def test_indexed_set_add_remove_keeps_slots_consistent():
@@ -40,7 +40,7 @@ def test_compiled_removal_matches_numpy(monkeypatch, k):
     gone = rng.choice(ids, k, replace=False)
     arrangements = []
     for kernels in ("numba", "numpy"):
-        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", kernels == "numpy")
         slot = np.full(1000, ABSENT, np.int32)
         members = IndexedSet(slot, columns={"mod7": np.uint16})
         members.add(ids, mod7=ids % 7)
@@ -62,7 +62,7 @@ def test_compiled_take_and_add_match_numpy(monkeypatch, k):
     segment_of[ids] = segs
     outcomes = []
     for kernels in ("numba", "numpy"):
-        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", kernels == "numpy")
         slot = np.full(1000, ABSENT, np.int32)
         sets = SegmentSets(slot, [2, 5])
         sets.add(ids, segs)
@@ -88,7 +88,7 @@ def test_compiled_admission_of_a_run_matches_numpy(monkeypatch, run):
     busy = rng.random(1000) < 0.3
     outcomes = []
     for kernels in ("numba", "numpy"):
-        monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", kernels == "numpy")
+        monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", kernels == "numpy")
         slot = np.full(1000, ABSENT, np.int32)
         state = np.where(busy, 9, 0).astype(np.uint8)
         sets = SegmentSets(slot, [0, 2, 4, 5])

@@ -1,4 +1,4 @@
-"""The suite's book (`sim.suite`): rows marked SOLO let most suite actives skip the
+"""The suite's book (`sim.engine.suite_book`): rows marked SOLO let most suite actives skip the
 per-customer entry, and the suite's figures stay exactly what the entry alone would give."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import sim
-import sim.compiled
-from sim.apps import ENGAGED
-from sim.engine import Engine
-from sim.kernels import ALONE, PAST, REG_MONTH, SOLO
-from sim.suite import MAX_SUITE_APPS, NO_LINKS, SuiteBook
+import sim.engine.compiled
+from sim.engine.activity import ALONE, PAST, REG_MONTH, SOLO
+from sim.engine.app_state import ENGAGED
+from sim.engine.fast import Engine
+from sim.engine.suite_book import MAX_SUITE_APPS, NO_LINKS, SuiteBook
 
 from .conftest import build
 
@@ -42,8 +42,8 @@ def _flags(app) -> np.ndarray:
 
 
 def _check_book(engine: Engine) -> None:
-    """The invariants of `sim.suite`, and the suite's last days and histogram against their
-    definition: per customer, the latest last-active day in any listed suite app."""
+    """The invariants of `sim.engine.suite_book`, and the suite's last days and histogram
+    against their definition: per customer, the latest last-active day in any listed suite app."""
     book, rec = engine.app["bank"].book, engine.rec
     suite_apps = [a for a in engine.apps if a.suite and a.live]
     for app in engine.apps:
@@ -98,7 +98,7 @@ def test_book_changes_no_result(tiny_tree, monkeypatch):
     pytest.importorskip("numba")
     scenario = build(_three_app_tree(tiny_tree))
     compiled = sim.run(scenario, seed=5, scale=20).output_hash()
-    monkeypatch.setattr(sim.compiled, "NUMPY_ONLY", True)
+    monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
     assert sim.run(scenario, seed=5, scale=20).output_hash() == compiled
 
 

@@ -1,0 +1,61 @@
+"""The `appsim` command line: one subcommand per module of `sim.cli`.
+
+Every user mistake ends as a located message on stderr and exit code 2; Ctrl-C ends with
+exit code 130 and leaves no half-written report. Tracebacks are for appsim's own bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sim import __version__
+from sim.cli import calibrate, check, compare, run, sweep, validate
+from sim.errors import EXIT_INTERRUPTED, EXIT_USAGE, ScenarioError, UsageError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `appsim` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="appsim",
+        description="Simulate a bank's mobile app suite and compare app strategies.",
+    )
+    parser.add_argument("--version", action="version", version=f"appsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+        command.set_defaults(handler=module.execute)
+    return parser
+
+
+COMMANDS = {
+    "run": (run, "run a scenario and write its report"),
+    "validate": (validate, "check scenario files without running them"),
+    "check": (check, "run a scenario over seeds and compare it with calibration targets"),
+    "calibrate": (calibrate, "search free parameters so that a scenario meets its targets"),
+    "compare": (compare, "compare scenarios over the same seeds (common random numbers)"),
+    "sweep": (sweep, "run a parameter sweep (grid, LHS, Sobol, Morris) with sensitivity indices"),
+}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

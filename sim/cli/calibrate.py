@@ -1,0 +1,103 @@
+"""`appsim calibrate`: search free parameters so that a scenario meets its targets."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sim.cli import argtypes
+from sim.cli.check import format_fit
+from sim.report.folders import check_writable, markdown_table
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
+    p.add_argument("--spec", type=Path, required=True, help="calibration spec YAML file")
+    p.add_argument(
+        "--trials", type=argtypes.positive_int, default=None, help="override the spec's trial count"
+    )
+    p.add_argument(
+        "--workers",
+        type=argtypes.positive_int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: all cores)",
+    )
+    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: reports/<scenario>-calibration)",
+    )
+
+
+def execute(args: argparse.Namespace) -> int:
+    from sim.experiments.calibrate import calibrate as search
+    from sim.experiments.calibrate import load_spec
+    from sim.experiments.targets import load_targets
+    from sim.scenario.load import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    targets = load_targets(args.targets)
+    spec = load_spec(args.spec)
+    if args.trials:
+        spec = spec.model_copy(update={"trials": args.trials})
+    out = args.out or Path("reports") / f"{scenario.name}-calibration"
+    check_writable(out)
+    print(
+        f"calibrating {scenario.name}: {len(spec.parameters)} parameters, {spec.trials} trials "
+        f"x {spec.seeds} seeds at 1:{spec.scale:g}, study in {out / 'study.db'}",
+        file=sys.stderr,
+    )
+    best = search(
+        args.scenario, targets, spec, out, workers=max(1, args.workers), scheduler=args.scheduler
+    )
+    fitted = write_fitted(args.scenario, scenario.name, best, spec, out)
+    _write_fit_of(fitted, targets, spec, out)
+    print(f"best values written to {fitted}")
+    for path, value in best.items():
+        bounds = spec.parameters[path]
+        print(f"  {path} = {value:.6g}  (bounds {bounds.low:g}..{bounds.high:g})")
+    print(f"check the fit: appsim check {fitted} --targets {args.targets}")
+    return 0
+
+
+def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> None:
+    """The fit table of the fitted scenario, at the search's scale and seeds."""
+    from sim.experiments.executor import run_many
+    from sim.experiments.targets import fit_table
+    from sim.scenario.load import load_scenario
+
+    results = run_many(load_scenario(fitted), range(spec.seeds), spec.scale)
+    table = fit_table(results, targets)
+    table.to_csv(out / "fit.csv", index=False)
+    shown = markdown_table(format_fit(table))
+    (out / "fit.md").write_text(shown + "\n")
+    print(shown)
+
+
+def write_fitted(
+    scenario_path: Path, name: str, best: dict[str, float], spec: Any, out: Path
+) -> Path:
+    """A short scenario that extends the original with the fitted values."""
+    from ruamel.yaml import YAML
+
+    from sim.experiments.calibrate import with_values
+
+    tree = with_values({}, {p: float(f"{v:.6g}") for p, v in sorted(best.items())})
+    parent = os.path.relpath(scenario_path.resolve(), out.resolve())
+    doc = {
+        "extends": parent,
+        "name": f"{name}-fitted",
+        "source": f"calibrated by appsim calibrate ({spec.trials} trials x {spec.seeds} seeds "
+        f"at 1:{spec.scale:g})",
+        **tree,
+    }
+    path = out / "fitted.yaml"
+    with path.open("w") as fh:
+        YAML(typ="safe", pure=True).dump(doc, fh)
+    return path

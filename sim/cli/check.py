@@ -1,0 +1,80 @@
+"""`appsim check`: run a scenario over seeds and compare it with its targets."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sim.cli import argtypes
+from sim.report.folders import atomic_folder, check_writable, markdown_table, write_json
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
+    p.add_argument(
+        "--seeds", type=argtypes.positive_int, default=10, help="replications (seeds 0..N-1)"
+    )
+    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
+    p.add_argument(
+        "--workers",
+        type=argtypes.positive_int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: all cores)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: reports/<scenario>-check)"
+    )
+
+
+def execute(args: argparse.Namespace) -> int:
+    from sim.experiments.executor import run_many
+    from sim.experiments.targets import fit_table, load_targets
+    from sim.results.figures import targets_figure
+    from sim.scenario.load import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    targets = load_targets(args.targets)
+    results = run_many(
+        scenario,
+        range(args.seeds),
+        args.scale,
+        args.workers,
+        on_done=lambda r: print(f"  seed {r.seed} done ({r.wall_seconds:.1f} s)", file=sys.stderr),
+    )
+    table = fit_table(results, targets)
+    shown = format_fit(table)
+    print(markdown_table(shown))
+    out = args.out or Path("reports") / f"{scenario.name}-check"
+    check_writable(out)
+    with atomic_folder(out) as tmp:
+        table.to_csv(tmp / "fit.csv", index=False)
+        (tmp / "fit.md").write_text(markdown_table(shown) + "\n")
+        targets_figure(results, targets).savefig(tmp / "targets.png", dpi=110)
+        write_json(
+            tmp / "manifest.json",
+            {
+                "scenario": scenario.name,
+                "seeds": args.seeds,
+                "scale": results[0].scale,
+                "targets": str(args.targets),
+            },
+        )
+    failed = int((~table["pass"]).sum())
+    print(f"{len(table) - failed}/{len(table)} targets pass -> {out}")
+    return 1 if failed else 0
+
+
+def format_fit(table: pd.DataFrame) -> pd.DataFrame:
+    """The fit table with values in millions, for people."""
+    shown = table.copy()
+    for col in ("simulated_mean", "band_5", "band_95"):
+        shown[col] = (shown[col] / 1e6).round(2)
+    shown["pass"] = shown["pass"].map({True: "pass", False: "FAIL"})
+    return shown.rename(
+        columns={"simulated_mean": "mean (M)", "band_5": "5% (M)", "band_95": "95% (M)"}
+    )

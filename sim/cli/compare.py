@@ -1,0 +1,123 @@
+"""`appsim compare`: scenarios over the same seeds (common random numbers), paired differences."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sim.cli import argtypes
+from sim.report.folders import check_writable
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the base")
+    p.add_argument(
+        "--reps", type=argtypes.positive_int, default=10, help="replications (seeds 0..R-1)"
+    )
+    p.add_argument(
+        "--at",
+        default=None,
+        help="comma-separated dates for the tables (default: the first scenario's "
+        "horizon.key_dates and its last day)",
+    )
+    p.add_argument(
+        "--outcome",
+        default="mau:suite_sum",
+        help="metric:app the ranking uses (default mau:suite_sum)",
+    )
+    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
+    p.add_argument(
+        "--workers",
+        type=argtypes.positive_int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: all cores)",
+    )
+    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: reports/compare-<first scenario>)",
+    )
+
+
+def execute(args: argparse.Namespace) -> int:
+    import time
+
+    from sim.experiments.compare import Comparison
+    from sim.experiments.executor import map_jobs
+    from sim.report.compare_report import write_comparison_report
+    from sim.scenario.load import load_scenario
+
+    scenarios = [load_scenario(p) for p in args.scenarios]
+    names = [s.name for s in scenarios]
+    _unique(names)
+    dates = _dates(args.at, scenarios[0])
+    outcome = _outcome(args.outcome)
+    out = args.out or Path("reports") / f"compare-{names[0]}"
+    check_writable(out)
+    started = time.perf_counter()
+    jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
+    from sim.experiments.executor import _one
+
+    results = map_jobs(
+        _one,
+        jobs,
+        args.workers,
+        on_done=lambda r: print(
+            f"  {r.scenario.name} seed {r.seed} ({r.wall_seconds:.1f} s)", file=sys.stderr
+        ),
+        scheduler=args.scheduler,
+    )
+    by_name = {n: [r for r in results if r.scenario.name == n] for n in names}
+    cmp = Comparison(names, list(range(args.reps)), by_name)
+    info = {
+        "scenarios": names,
+        "reps": args.reps,
+        "scale": results[0].scale,
+        "at": [d.isoformat() for d in dates],
+        "wall_seconds": time.perf_counter() - started,
+    }
+    write_comparison_report(cmp, dates, outcome, out, info)
+    print(f"compared {len(names)} scenarios x {args.reps} seeds -> {out}")
+    return 0
+
+
+def _unique(names: list[str]) -> None:
+    from sim.errors import UsageError
+
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UsageError(f"scenario names must differ (give each file its own name:): {dupes}")
+
+
+def _dates(text: str | None, scenario: Any) -> list[Any]:
+    import datetime as dt
+
+    from sim.errors import UsageError
+
+    start, end = scenario.horizon.start, scenario.horizon.end
+    if not text:
+        return sorted({*scenario.horizon.key_dates, end})
+    out = []
+    for part in text.split(","):
+        try:
+            day = dt.date.fromisoformat(part.strip())
+        except ValueError:
+            raise UsageError(f"--at: not a date (YYYY-MM-DD): {part!r}") from None
+        if not start <= day <= end:
+            raise UsageError(f"--at: {day} is outside the horizon {start}..{end}")
+        out.append(day)
+    return sorted(out)
+
+
+def _outcome(text: str) -> tuple[str, str]:
+    from sim.errors import UsageError
+
+    metric, _, app = text.partition(":")
+    if not metric or not app:
+        raise UsageError(f"--outcome must be metric:app, e.g. mau:suite_sum (got {text!r})")
+    return metric, app

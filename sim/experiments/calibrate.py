@@ -1,0 +1,152 @@
+"""Calibration: search the free parameters of a scenario so that its runs meet the targets.
+
+A spec names the parameters by their key path in the scenario (`apps.elife.adoption.ceiling`)
+with bounds. Optuna's TPE sampler proposes values; each trial runs the scenario at a coarse
+scale over the same few seeds (common random numbers make trials comparable) and scores the
+scale-free `targets.loss`. The study lives in a SQLite file, so an interrupted calibration
+resumes where it stopped; trials are asked in batches whose runs go to local worker processes
+or a Dask cluster, like `compare` and `sweep`.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from sim.errors import ScenarioError
+from sim.experiments.targets import TargetSet, loss
+from sim.scenario.load import _problem, scenario_from_dict
+from sim.scenario.schema import Model
+from sim.scenario.yamlio import load_tree
+
+
+class Parameter(Model):
+    low: float
+    high: float
+    log: bool = Field(False, description="search on a log scale")
+    source: str = ""
+
+
+class CalibrationSpec(Model):
+    scale: float = Field(2000.0, ge=1.0, description="customers per agent during the search")
+    seeds: int = Field(2, ge=1, le=100, description="seeds averaged per trial")
+    trials: int = Field(100, ge=1, le=100000)
+    parameters: dict[str, Parameter] = Field(min_length=1)
+    source: str = ""
+
+
+def load_spec(path: str | Path) -> CalibrationSpec:
+    tree, lines = load_tree(path)
+    try:
+        return CalibrationSpec.model_validate(tree)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+
+
+def with_values(tree: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
+    """A copy of a scenario tree with each dotted key path set to its value."""
+    out = copy.deepcopy(tree)
+    for path, value in values.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return out
+
+
+def check_paths(tree: dict[str, Any], spec: CalibrationSpec, label: str) -> None:
+    """Every parameter path must lead into the scenario and give a valid scenario."""
+    middle = {p: (b.low + b.high) / 2 for p, b in spec.parameters.items()}
+    try:
+        scenario_from_dict(with_values(tree, middle), label)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.problems) from None
+
+
+def _current_values(tree: dict[str, Any], spec: CalibrationSpec) -> dict[str, float]:
+    """The scenario's own values of the free parameters, clipped into their bounds."""
+    out = {}
+    for path, bounds in spec.parameters.items():
+        node: Any = tree
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, int | float):
+            out[path] = min(max(float(node), bounds.low), bounds.high)
+    return out
+
+
+def _study(storage: str, name: str) -> Any:
+    import optuna
+
+    return optuna.create_study(
+        study_name=name, storage=storage, load_if_exists=True, direction="minimize"
+    )
+
+
+def calibrate(
+    scenario_path: Path,
+    targets: TargetSet,
+    spec: CalibrationSpec,
+    out_dir: Path,
+    workers: int = 2,
+    scheduler: str | None = None,
+) -> dict[str, float]:
+    """Run (or resume) the study in `out_dir/study.db`; return the best parameter values.
+
+    Trials are asked in batches of `workers`; each batch's runs (trials x seeds) go to the
+    same backends as `compare` and `sweep`: local processes or a Dask cluster."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    tree, _ = load_tree(scenario_path)
+    check_paths(tree, spec, str(scenario_path))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    study = _study(f"sqlite:///{out_dir / 'study.db'}", f"calibrate-{scenario_path.stem}")
+    if not study.trials:  # the first trial evaluates the scenario as written
+        study.enqueue_trial(_current_values(tree, spec), skip_if_exists=True)
+    while (done := _finished(study)) < spec.trials:
+        batch = [study.ask() for _ in range(min(workers, spec.trials - done))]
+        for trial, value in zip(
+            batch, _score(batch, tree, spec, targets, workers, scheduler), strict=True
+        ):
+            study.tell(trial, value)
+            print(
+                f"  trial {trial.number:4d} loss {value:.4f}  best {study.best_value:.4f}"
+                f"  ({_finished(study)}/{spec.trials})",
+                file=sys.stderr,
+                flush=True,
+            )
+    return dict(study.best_params)
+
+
+def _finished(study: Any) -> int:
+    return sum(t.state.is_finished() for t in study.trials)
+
+
+def _score(
+    batch: list[Any],
+    tree: dict[str, Any],
+    spec: CalibrationSpec,
+    targets: TargetSet,
+    workers: int,
+    scheduler: str | None,
+) -> list[float]:
+    """The loss of each trial of a batch, its runs spread over the backend."""
+    from sim.experiments.executor import _one, map_jobs
+
+    scenarios = []
+    for trial in batch:
+        values = {
+            path: trial.suggest_float(path, p.low, p.high, log=p.log)
+            for path, p in spec.parameters.items()
+        }
+        scenarios.append(scenario_from_dict(with_values(tree, values)))
+    jobs = [(sc, seed, spec.scale) for sc in scenarios for seed in range(spec.seeds)]
+    results = map_jobs(_one, jobs, workers, scheduler=scheduler)
+    per_trial = [results[i * spec.seeds : (i + 1) * spec.seeds] for i in range(len(batch))]
+    return [loss(runs, targets) for runs in per_trial]

@@ -1,0 +1,309 @@
+"""Sweeps: many runs over sampled parameters, a result store, and sensitivity indices.
+
+A sweep spec names a base scenario, parameters (key paths) with ranges, a sampler (grid,
+Latin hypercube, Sobol/Saltelli, Morris; the designs come from SALib), seeds per point and
+the outcomes to read. Each run is identified by a content hash of what determines it
+(resolved scenario, seed, scale, engine version), and its result is kept in the store under
+that hash, so an interrupted sweep, run again, computes only what is missing. Runs execute
+in this process, on a local Dask cluster (`workers`), or on an existing one (`scheduler`);
+per-run seeds come from the spec, so every backend gives the same numbers, bit for bit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationError
+
+from sim import __version__
+from sim.engine.memory import check_runs_at_once
+from sim.errors import ScenarioError, UsageError
+from sim.experiments.calibrate import Parameter, with_values
+from sim.results.run import run
+from sim.scenario.load import _problem, scenario_from_dict, scenario_hash
+from sim.scenario.schema import Model, Scenario
+from sim.scenario.yamlio import load_tree
+
+
+class Outcome(Model):
+    metric: str
+    app: str
+    date: dt.date
+
+
+class SweepSpec(Model):
+    scenario: str = Field(description="base scenario, relative to the spec file")
+    sampler: Literal["grid", "lhs", "sobol", "morris"] = "morris"
+    samples: int = Field(10, ge=1, le=100000, description="N (grid: points per parameter)")
+    seeds: int = Field(1, ge=1, le=1000, description="replications per point")
+    scale: float = Field(2000.0, ge=1.0)
+    sampler_seed: int = Field(1, ge=0)
+    parameters: dict[str, Parameter] = Field(min_length=1)
+    outcomes: dict[str, Outcome] = Field(min_length=1)
+    source: str = ""
+
+
+def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
+    """The spec and the resolved path of its base scenario."""
+    tree, lines = load_tree(path)
+    try:
+        spec = SweepSpec.model_validate(tree)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+    base = (Path(path).parent / spec.scenario).resolve()
+    return spec, base
+
+
+# -- the design ----------------------------------------------------------------------------------
+def problem(spec: SweepSpec) -> dict[str, Any]:
+    names = list(spec.parameters)
+    return {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [[p.low, p.high] for p in spec.parameters.values()],
+    }
+
+
+def design(spec: SweepSpec) -> np.ndarray:
+    """The sampled points, one row per point, one column per parameter."""
+    prob = problem(spec)
+    if spec.sampler == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(prob, spec.samples, num_levels=4, seed=spec.sampler_seed)
+    if spec.sampler == "sobol":
+        from SALib.sample import sobol
+
+        return sobol.sample(prob, spec.samples, calc_second_order=False, seed=spec.sampler_seed)
+    if spec.sampler == "lhs":
+        from SALib.sample import latin
+
+        return latin.sample(prob, spec.samples, seed=spec.sampler_seed)
+    axes = [np.linspace(lo, hi, spec.samples) for lo, hi in prob["bounds"]]
+    return np.array(np.meshgrid(*axes, indexing="ij")).reshape(len(axes), -1).T
+
+
+# -- runs and the store ----------------------------------------------------------------------
+def run_key(scenario: Scenario, seed: int, scale: float) -> str:
+    """The content hash a run's result is stored under."""
+    text = f"{scenario_hash(scenario)}|{seed}|{scale:g}|{__version__}"
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def execute(job: dict[str, Any]) -> dict[str, float]:
+    """Run one job (or read it from the store); return its outcomes. Runs on any worker."""
+    store = Path(job["store"])
+    path = store / f"{job['key']}.parquet"
+    if not path.exists():
+        scenario = Scenario.model_validate_json(job["scenario"])
+        result = run(scenario, seed=job["seed"], scale=job["scale"])
+        keep = result.daily[result.daily["date"].isin(pd.to_datetime(job["dates"]))].copy()
+        keep.insert(0, "run", job["key"])
+        tmp = store / f".{job['key']}.{os.getpid()}.tmp"
+        try:
+            keep.to_parquet(tmp, index=False)
+            os.replace(tmp, path)  # all or nothing; under kill -9 only a hidden .tmp remains
+        finally:
+            tmp.unlink(missing_ok=True)
+    table = pd.read_parquet(path)
+    out = {}
+    for name, o in job["outcomes"].items():
+        rows = table[(table["app"] == o["app"]) & (table["date"] == pd.Timestamp(o["date"]))]
+        out[name] = float(rows[o["metric"]].iloc[0]) if len(rows) else float("nan")
+    return out
+
+
+def jobs_for(
+    spec: SweepSpec, base_tree: dict[str, Any], points: np.ndarray, store: Path
+) -> list[dict[str, Any]]:
+    """One job per (point, seed), with everything a worker needs."""
+    names = list(spec.parameters)
+    outcomes = {
+        k: {"metric": o.metric, "app": o.app, "date": o.date.isoformat()}
+        for k, o in spec.outcomes.items()
+    }
+    jobs = []
+    for i, row in enumerate(points):
+        scenario = scenario_from_dict(
+            with_values(base_tree, dict(zip(names, map(float, row), strict=True)))
+        )
+        dates = _stored_dates(scenario, spec)
+        for seed in range(spec.seeds):
+            jobs.append(
+                {
+                    "point": i,
+                    "seed": seed,
+                    "scale": spec.scale,
+                    "store": str(store),
+                    "key": run_key(scenario, seed, spec.scale),
+                    "outcomes": outcomes,
+                    "scenario": scenario.model_dump_json(),
+                    "dates": dates,
+                }
+            )
+    return jobs
+
+
+def _stored_dates(scenario: Scenario, spec: SweepSpec) -> list[str]:
+    """Month ends and the outcomes' dates: what the store keeps of each run."""
+    ends = pd.date_range(scenario.horizon.start, scenario.horizon.end, freq="ME")
+    extra = [pd.Timestamp(o.date) for o in spec.outcomes.values()]
+    return sorted({d.isoformat() for d in [*ends, *extra]})
+
+
+Progress = Callable[[str], None]
+
+
+def run_jobs(
+    jobs: list[dict[str, Any]],
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, float]]:
+    """Outcomes of every job, in job order, from the chosen backend."""
+    tick = progress or (lambda _: None)
+    for job in jobs:
+        job["cached"] = (Path(job["store"]) / f"{job['key']}.parquet").exists()
+    if scheduler is None and workers <= 1:
+        out = []
+        for job in jobs:
+            out.append(execute(job))
+            tick("cached" if job["cached"] else "done")
+        return out
+    if scheduler is None:  # a local cluster: `workers` runs at once on this machine
+        fresh = [job for job in jobs if not job["cached"]]
+        runs = [(Scenario.model_validate_json(job["scenario"]), job["scale"]) for job in fresh]
+        check_runs_at_once(runs, min(workers, len(fresh)))
+    return _run_on_dask(jobs, workers, scheduler, tick)
+
+
+def _run_on_dask(
+    jobs: list[dict[str, Any]], workers: int, scheduler: str | None, tick: Progress
+) -> list[dict[str, float]]:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+        else:
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+    except OSError as exc:
+        raise UsageError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    try:
+        futures = client.map(
+            execute,
+            jobs,
+            key=[f"run-{j['key']}-{i}" for i, j in enumerate(jobs)],
+            retries=3,
+            pure=False,
+        )
+        index = {f.key: i for i, f in enumerate(futures)}
+        out: list[dict[str, float]] = [{} for _ in jobs]
+        for future in as_completed(futures):
+            i = index[future.key]
+            try:
+                out[i] = future.result()
+                tick("cached" if jobs[i]["cached"] else "done")
+            except Exception:  # a run that failed on every retry: reported, not hidden
+                out[i] = {k: float("nan") for k in jobs[i]["outcomes"]}
+                tick("failed")
+        return out
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# -- the table and the indices -----------------------------------------------------------
+def runs_table(
+    spec: SweepSpec,
+    points: np.ndarray,
+    jobs: list[dict[str, Any]],
+    outcomes: list[dict[str, float]],
+) -> pd.DataFrame:
+    names = list(spec.parameters)
+    rows = []
+    for job, values in zip(jobs, outcomes, strict=True):
+        inputs = dict(zip(names, map(float, points[job["point"]]), strict=True))
+        rows.append(
+            {"point": job["point"], "seed": job["seed"], "run": job["key"], **inputs, **values}
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity(spec: SweepSpec, points: np.ndarray, table: pd.DataFrame) -> pd.DataFrame:
+    """Morris (mu*, sigma) or Sobol (S1, ST) indices with 95% CIs, per outcome."""
+    if spec.sampler not in ("morris", "sobol"):
+        return pd.DataFrame()
+    prob = problem(spec)
+    parts = []
+    for outcome in spec.outcomes:
+        y = table.groupby("point")[outcome].mean().reindex(range(len(points))).to_numpy()
+        parts.append(_indices(spec.sampler, prob, points, y, outcome))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _indices(
+    sampler: str, prob: dict[str, Any], x: np.ndarray, y: np.ndarray, outcome: str
+) -> pd.DataFrame:
+    if sampler == "morris":
+        from SALib.analyze import morris
+
+        res = morris.analyze(prob, x, y, num_levels=4, conf_level=0.95, seed=1)
+        return pd.DataFrame(
+            {
+                "outcome": outcome,
+                "parameter": prob["names"],
+                "index": "mu_star",
+                "value": res["mu_star"],
+                "ci95": res["mu_star_conf"],
+                "sigma": res["sigma"],
+            }
+        )
+    from SALib.analyze import sobol
+
+    res = sobol.analyze(prob, y, calc_second_order=False, conf_level=0.95, seed=1)
+    first = pd.DataFrame(
+        {
+            "outcome": outcome,
+            "parameter": prob["names"],
+            "index": "S1",
+            "value": res["S1"],
+            "ci95": res["S1_conf"],
+        }
+    )
+    total = pd.DataFrame(
+        {
+            "outcome": outcome,
+            "parameter": prob["names"],
+            "index": "ST",
+            "value": res["ST"],
+            "ci95": res["ST_conf"],
+        }
+    )
+    return pd.concat([first, total], ignore_index=True)
+
+
+def manifest(spec: SweepSpec, base: Path, n_runs: int, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "base": str(base),
+        "sampler": spec.sampler,
+        "samples": spec.samples,
+        "seeds": spec.seeds,
+        "scale": spec.scale,
+        "runs": n_runs,
+        **counts,
+        "spec": json.loads(spec.model_dump_json()),
+    }

@@ -1,0 +1,120 @@
+"""Calibration targets: published figures a scenario must reproduce, and the fit table.
+
+A target names a metric (a column of a run's daily table), an app (or `suite` / `suite_sum`),
+a date, a relation (`>=`, `<=`, or `~=` with a band) and a value. `fit_table` compares the
+simulated mean over seeds with each target; `loss` turns misses into one scale-free number:
+the squared log-ratio by which a mean falls outside what the target allows (0 when it passes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, ValidationError, model_validator
+
+from sim.errors import ScenarioError
+from sim.results.result import Result
+from sim.scenario.load import _problem
+from sim.scenario.schema import Model
+from sim.scenario.yamlio import load_tree
+
+
+class Target(Model):
+    metric: str = Field(min_length=1)
+    app: str = Field(min_length=1)
+    date: dt.date
+    relation: Literal[">=", "<=", "~="]
+    value: float = Field(gt=0)
+    band: tuple[float, float] | None = Field(None, description="[low, high] for '~='")
+    source: str = ""
+    reading: str = ""
+
+    @model_validator(mode="after")
+    def _band_fits(self) -> Target:
+        if self.relation == "~=" and (
+            self.band is None or not self.band[0] <= self.value <= self.band[1]
+        ):
+            raise ValueError("'~=' needs band: [low, high] around value")
+        return self
+
+    def bounds(self) -> tuple[float, float]:
+        """The interval of simulated values that pass."""
+        if self.relation == ">=":
+            return self.value, math.inf
+        if self.relation == "<=":
+            return 0.0, self.value
+        assert self.band is not None
+        return self.band
+
+    def miss(self, simulated: float) -> float:
+        """Log-ratio by which `simulated` lies outside the passing interval (0 inside)."""
+        low, high = self.bounds()
+        simulated = max(simulated, 1.0)
+        if simulated < low:
+            return math.log(low / simulated)
+        if simulated > high:
+            return math.log(simulated / high)
+        return 0.0
+
+
+class TargetSet(Model):
+    source: str = ""
+    targets: dict[str, Target] = Field(min_length=1)
+
+
+def load_targets(path: str | Path) -> TargetSet:
+    """Read and validate a targets file (errors located like scenario errors)."""
+    tree, lines = load_tree(path)
+    try:
+        return TargetSet.model_validate(tree)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+
+
+def target_value(result: Result, target: Target) -> float:
+    """The simulated value a target looks at."""
+    return result.at(target.date.isoformat(), target.metric, target.app)
+
+
+def fit_table(results: list[Result], targets: TargetSet) -> pd.DataFrame:
+    """Per target: relation, simulated mean and 90% band over the runs, and pass/fail."""
+    rows = []
+    for name, target in targets.targets.items():
+        values = np.array([target_value(r, target) for r in results])
+        mean = float(values.mean())
+        low, high = target.bounds()
+        rows.append(
+            {
+                "target": name,
+                "app": target.app,
+                "metric": target.metric,
+                "date": target.date.isoformat(),
+                "relation": _relation_text(target),
+                "simulated_mean": mean,
+                "band_5": float(np.percentile(values, 5)),
+                "band_95": float(np.percentile(values, 95)),
+                "pass": bool(low <= mean <= high),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _relation_text(target: Target) -> str:
+    if target.relation == "~=":
+        assert target.band is not None
+        return f"in [{target.band[0] / 1e6:g}, {target.band[1] / 1e6:g}] M"
+    return f"{target.relation} {target.value / 1e6:g} M"
+
+
+def loss(results: list[Result], targets: TargetSet) -> float:
+    """Sum over targets of the squared log-miss of the mean over runs (0 = all pass)."""
+    total = 0.0
+    for target in targets.targets.values():
+        mean = float(np.mean([target_value(r, target) for r in results]))
+        total += target.miss(mean) ** 2
+    return total

@@ -1,0 +1,183 @@
+"""The comparison report: overlay figures with bands, paired-difference tables, ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from sim.experiments.compare import Comparison, crn_summary, paired_differences, ranking
+from sim.report.folders import (
+    atomic_folder,
+    file_list,
+    html_image,
+    html_page,
+    html_table,
+    markdown_table,
+    write_json,
+)
+
+
+def write_comparison_report(
+    cmp: Comparison,
+    dates: list[dt.date],
+    outcome: tuple[str, str],
+    out_dir: Path,
+    info: dict[str, object],
+) -> Path:
+    """Write figures, tables, summary.md, report.html and manifest.json (atomically)."""
+    diffs = paired_differences(cmp, dates)
+    ranked = ranking(cmp, outcome[0], outcome[1], dates[-1])
+    with atomic_folder(out_dir) as tmp:
+        diffs.to_csv(tmp / "differences.csv", index=False)
+        ranked.to_csv(tmp / "ranking.csv", index=False)
+        figures = _figures(cmp, tmp / "figures")
+        headline = headline_table(diffs)
+        shown_rank = _millions(ranked, ["mean", "p5", "p95"])
+        ratio = crn_summary(diffs)
+        (tmp / "summary.md").write_text(_summary_md(cmp, headline, shown_rank, outcome, ratio))
+        (tmp / "report.html").write_text(
+            _html(cmp, headline, shown_rank, diffs, figures, outcome, ratio)
+        )
+        write_json(
+            tmp / "manifest.json",
+            {**info, "crn_width_ratio_median": ratio, "files": file_list(tmp)},
+        )
+    return out_dir
+
+
+def headline_table(diffs: pd.DataFrame) -> pd.DataFrame:
+    """Suite differences against the first scenario, in millions, with 95% CIs."""
+    suite = diffs[diffs["app"].isin(["suite", "suite_sum"])].copy()
+    suite["measure"] = suite["metric"] + " " + suite["app"]
+    cols = ["difference", "ci_low", "ci_high", "mean", "base_mean"]
+    suite[cols] = (suite[cols] / 1e6).round(2)
+    suite["width_ratio"] = suite["width_ratio"].round(2)
+    return suite[
+        [
+            "scenario",
+            "date",
+            "measure",
+            "base_mean",
+            "mean",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "width_ratio",
+        ]
+    ]
+
+
+def _millions(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    out = df.copy()
+    out[cols] = (out[cols] / 1e6).round(2)
+    return out
+
+
+def _figures(cmp: Comparison, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    panels = [("mau", "suite_sum"), ("mau", "suite"), ("registered", "suite")]
+    paths = [_band_figure(cmp, panels, folder / "suite.png")]
+    app_panels = [("mau", a) for a in cmp.apps()]
+    paths.append(_band_figure(cmp, app_panels, folder / "apps_mau.png"))
+    return paths
+
+
+def _band_figure(cmp: Comparison, panels: list[tuple[str, str]], path: Path) -> Path:
+    cols = 2 if len(panels) > 3 else 1
+    rows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(10 if cols == 2 else 9, 3 * rows), squeeze=False)
+    for ax, (metric, app) in zip(axes.ravel(), panels, strict=False):
+        for name in cmp.names:
+            curves = cmp.curves(name, metric, app) / 1e6
+            median = curves.median(axis=1)
+            ax.plot(median.index, median.to_numpy(), lw=1.3, label=name)
+            ax.fill_between(
+                median.index,
+                curves.quantile(0.05, axis=1).to_numpy(),
+                curves.quantile(0.95, axis=1).to_numpy(),
+                alpha=0.2,
+            )
+        ax.set_title(f"{metric} {app} (median, 5-95% band)", fontsize=10)
+        ax.set_ylabel("millions")
+        ax.grid(alpha=0.3)
+    for ax in axes.ravel()[len(panels) :]:
+        ax.set_visible(False)
+    axes.ravel()[0].legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _summary_md(
+    cmp: Comparison,
+    headline: pd.DataFrame,
+    ranked: pd.DataFrame,
+    outcome: tuple[str, str],
+    ratio: float,
+) -> str:
+    return "\n".join(
+        [
+            f"# Comparison against {cmp.names[0]}",
+            "",
+            f"{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds (the same seeds for each: common "
+            "random numbers). Differences are each scenario minus the first, in millions, with 95% "
+            "confidence intervals over the paired seeds.",
+            "",
+            "## Suite differences",
+            "",
+            markdown_table(headline),
+            "",
+            f"## Ranking by {outcome[0]} of {outcome[1]} on the last date",
+            "",
+            markdown_table(ranked),
+            "",
+            "`share_of_seeds_best`: on how many seeds the scenario beats all others (paired).",
+            "",
+            "## Common random numbers",
+            "",
+            f"Median ratio of the paired to the independent-seeds interval width: {ratio:.2f} "
+            f"(the paired intervals are {1 / ratio:.1f}x narrower)."
+            if ratio == ratio
+            else "",
+            "`width_ratio` in `differences.csv` gives it per comparison.",
+            "",
+            "Files: `differences.csv` (every metric and app), `ranking.csv`, `figures/*.png`.",
+            "",
+        ]
+    )
+
+
+def _html(
+    cmp: Comparison,
+    headline: pd.DataFrame,
+    ranked: pd.DataFrame,
+    diffs: pd.DataFrame,
+    figures: list[Path],
+    outcome: tuple[str, str],
+    ratio: float,
+) -> str:
+    apps = diffs[~diffs["app"].isin(["suite", "suite_sum"])]
+    apps = _millions(apps, ["base_mean", "mean", "difference", "ci_low", "ci_high"])
+    apps = apps.drop(columns=["ci_half_paired", "ci_half_independent"]).round(3)
+    parts = [
+        f"<p>{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds, common random numbers. "
+        f"Differences against <b>{html.escape(cmp.names[0])}</b>, millions, 95% CI.</p>",
+        "<h2>Suite differences</h2>",
+        html_table(headline),
+        f"<h2>Ranking by {html.escape(outcome[0])} of {html.escape(outcome[1])}</h2>",
+        html_table(ranked),
+        f"<p>Median paired / independent CI width ratio: {ratio:.2f}.</p>",
+        "<h2>Figures</h2>",
+        *(html_image(p, p.stem) for p in figures),
+        "<h2>Per app</h2>",
+        html_table(apps),
+    ]
+    return html_page(f"appsim comparison: {', '.join(cmp.names)}", "\n".join(parts))

@@ -1,0 +1,191 @@
+"""Writing report folders atomically: built in a hidden temporary sibling, renamed when done.
+
+A failed or interrupted command therefore leaves either the previous complete report or
+nothing, never a half-written folder. Also small helpers shared by every report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import UsageError
+
+MARKER = ".appsim-folder.json"  # in every folder appsim makes: the only kind it will replace
+
+
+@contextmanager
+def atomic_folder(out_dir: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces `out_dir`, on failure it vanishes.
+
+    `out_dir` is replaced only if it is missing, empty or a folder appsim made (see `owned`).
+    """
+    check_writable(out_dir)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
+    except OSError as exc:
+        raise UsageError(f"cannot write to {out_dir}: {exc.strerror}") from None
+    try:
+        yield tmp
+        write_json(tmp / MARKER, {"made_by": "appsim", "files": file_list(tmp)})
+        _replace(tmp, out_dir)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+        raise
+
+
+def _replace(tmp: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        _refuse_unowned(out_dir)  # again: another process may have filled it meanwhile
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def owned(folder: Path) -> bool:
+    """True if `folder` holds nothing but the files appsim wrote there.
+
+    appsim's mark lists the files it wrote; a folder with any other file (a user's own, or
+    a folder appsim never made) is not appsim's to replace. Report folders written before
+    the mark existed are recognised by their manifest's file list in the same way.
+    """
+    present = set(file_list(folder))
+    for mark in (MARKER, "manifest.json"):
+        listed = _listed_files(folder / mark)
+        if listed is not None and present <= listed | {mark}:
+            return True
+    return False
+
+
+def _listed_files(mark: Path) -> set[str] | None:
+    try:
+        data = json.loads(mark.read_text())
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return set(files)
+
+
+def _refuse_unowned(out: Path) -> None:
+    if out.is_dir() and any(out.iterdir()) and not owned(out):
+        raise UsageError(
+            f"--out {out}: the folder exists and appsim did not make it (or it holds files "
+            "appsim did not write); appsim replaces only its own report folders. "
+            "Choose a new folder, or empty or remove this one yourself"
+        )
+
+
+def check_writable(out: Path) -> None:
+    """Fail before simulating if the report could not be written, or would replace a folder
+    that is not appsim's."""
+    resolved = out.resolve()
+    if resolved.parent == resolved or resolved in _protected():
+        raise UsageError(
+            f"--out {out}: refusing {resolved}: a report needs a folder of its own "
+            "(e.g. reports/my-run)"
+        )
+    parent = resolved.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"--out {out}: {parent} is a file, not a folder")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"--out {out}: cannot write in {parent} (permission denied)")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    if out.exists():
+        _refuse_unowned(out)
+
+
+def _protected() -> set[Path]:
+    """Folders never to write a report into: the working folder, home, and their parents."""
+    here = Path.cwd().resolve()
+    return {here, Path.home().resolve(), *here.parents}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """A GitHub-flavoured markdown table of `df` (index dropped)."""
+    header = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+NOT_APPLICABLE = "–"  # a figure a row does not have (the de-duplicated suite's engaged count)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float) and value != value:  # NaN
+        return NOT_APPLICABLE
+    if isinstance(value, float):
+        return _float_cell(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def file_list(folder: Path) -> list[str]:
+    """Every file under `folder`, relative and sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def html_page(title: str, body: str) -> str:
+    """A self-contained HTML page (inline style, no external resources)."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
+table.table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
+table.table td, table.table th {{
+  border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
+img.figure {{ max-width: 100%; display: block; margin: 1em 0; }}
+pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
+</style></head><body>
+<h1>{html.escape(title)}</h1>
+{body}
+</body></html>
+"""
+
+
+def html_table(df: pd.DataFrame) -> str:
+    return df.to_html(
+        index=False,
+        classes="table",
+        border=0,
+        float_format=_float_cell,
+        escape=True,
+        na_rep=NOT_APPLICABLE,
+    )
+
+
+def _float_cell(value: float) -> str:
+    """A float as both tables show it: thousands separated above 10, 3 digits below."""
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+
+
+def html_image(path: Path, alt: str) -> str:
+    """An <img> with the PNG embedded as a data URI."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img class="figure" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'

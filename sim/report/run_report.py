@@ -1,0 +1,127 @@
+"""The report folder of one run: tables, figures, summary, HTML page and manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from sim.report.folders import (
+    atomic_folder,
+    file_list,
+    html_image,
+    html_page,
+    html_table,
+    markdown_table,
+    write_json,
+)
+from sim.results.figures import write_figures
+from sim.results.result import Result
+
+FILES = {
+    "daily.parquet / daily.csv": "one row per (date, app): stocks, flows, DAU, WAU, MAU",
+    "monthly.parquet / monthly.csv": "calendar-month MAU, month-end registered, mean DAU",
+    "overlap.csv": "customers active (monthly) or registered (year ends) in two apps",
+    "cohorts.csv": "retention of each registration-month cohort",
+    "figures/*.png": "growth curves per app; suite MAU summed vs de-duplicated",
+    "manifest.json": "scenario hash, seed, scale, version, wall time, output hash",
+}
+
+
+def write_run_report(result: Result, out_dir: Path) -> Path:
+    """Write the whole report of `result` into `out_dir` (atomically); return it."""
+    with atomic_folder(out_dir) as tmp:
+        _write_tables(result, tmp)
+        figures = write_figures(result, tmp / "figures")
+        (tmp / "summary.md").write_text(summary_markdown(result))
+        (tmp / "report.html").write_text(report_html(result, figures))
+        write_json(tmp / "manifest.json", {**result.manifest(), "files": file_list(tmp)})
+    return out_dir
+
+
+def _write_tables(result: Result, folder: Path) -> None:
+    result.daily.to_parquet(folder / "daily.parquet", index=False)
+    result.daily.to_csv(folder / "daily.csv", index=False)
+    result.monthly.to_parquet(folder / "monthly.parquet", index=False)
+    result.monthly.to_csv(folder / "monthly.csv", index=False)
+    result.overlap.to_csv(folder / "overlap.csv", index=False)
+    result.cohorts.to_csv(folder / "cohorts.csv", index=False)
+
+
+def key_dates(result: Result) -> list[pd.Timestamp]:
+    """Each 1 January in the horizon, the scenario's key dates, and the last day."""
+    horizon = result.scenario.horizon
+    dates = {
+        pd.Timestamp(dt.date(y, 1, 1)) for y in range(horizon.start.year, horizon.end.year + 1)
+    }
+    dates |= {pd.Timestamp(d) for d in horizon.key_dates} | {pd.Timestamp(horizon.end)}
+    lo, hi = pd.Timestamp(horizon.start), pd.Timestamp(horizon.end)
+    return sorted(d for d in dates if lo <= d <= hi)
+
+
+def mau_table(result: Result) -> pd.DataFrame:
+    """MAU in millions at the key dates, per app and for the suite (sum and distinct)."""
+    daily = result.daily
+    rows = daily[daily["date"].isin(key_dates(result))]
+    table = rows.pivot(index="date", columns="app", values="mau") / 1e6
+    columns = [*result.scenario.apps, "suite_sum", "suite"]
+    table = table[columns].round(1).reset_index()
+    table.columns.name = None  # the pivot's leftover axis name would add a header cell
+    table["date"] = table["date"].dt.date.astype(str)
+    return table
+
+
+def final_table(result: Result) -> pd.DataFrame:
+    """Per app on the last day: registered, engaged, DAU, MAU (millions) and DAU/MAU."""
+    last = result.daily[result.daily["date"] == result.daily["date"].max()]
+    table = last[["app", "registered", "engaged", "dau", "mau"]].copy()
+    table[["registered", "engaged", "dau", "mau"]] /= 1e6
+    table["dau_mau"] = last["dau_mau"].to_numpy()
+    return table.round(3)
+
+
+def summary_markdown(result: Result) -> str:
+    sc = result.scenario
+    lines = [
+        f"# {sc.name}: seed {result.seed}, scale 1:{result.scale:g}",
+        "",
+        sc.description,
+        "",
+        "## MAU at key dates (millions; trailing 30 days)",
+        "",
+        markdown_table(mau_table(result)),
+        "",
+        f"## On {sc.horizon.end} (millions)",
+        "",
+        markdown_table(final_table(result)),
+        "",
+        "`suite_sum` adds the suite apps' figures (a customer counted once per app);",
+        "`suite` counts each customer once, and has no engaged count (a customer may be",
+        "engaged in one suite app and dormant in another).",
+        "",
+        "## Files",
+        "",
+        *(f"- `{name}`: {what}" for name, what in FILES.items()),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def report_html(result: Result, figures: list[Path]) -> str:
+    sc = result.scenario
+    parts = [
+        f"<p>{html.escape(sc.description)}</p>",
+        f"<p>Seed {result.seed}, scale 1:{result.scale:g}, {result.wall_seconds:.1f} s.</p>",
+        "<h2>MAU at key dates (millions)</h2>",
+        html_table(mau_table(result)),
+        f"<h2>On {sc.horizon.end} (millions)</h2>",
+        html_table(final_table(result)),
+        "<h2>Figures</h2>",
+        *(html_image(path, path.stem.replace("_", " ")) for path in figures),
+        "<h2>Manifest</h2>",
+        f"<pre>{html.escape(json.dumps(result.manifest(), indent=2, default=str))}</pre>",
+    ]
+    return html_page(f"appsim: {sc.name}", "\n".join(parts))

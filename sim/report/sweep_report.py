@@ -1,0 +1,93 @@
+"""The sweep report: every run's inputs and outcomes, sensitivity indices, a tornado figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from sim.report.folders import (
+    atomic_folder,
+    file_list,
+    html_image,
+    html_page,
+    html_table,
+    markdown_table,
+    write_json,
+)
+
+
+def write_sweep_report(
+    table: pd.DataFrame, indices: pd.DataFrame, out_dir: Path, info: dict[str, Any]
+) -> Path:
+    with atomic_folder(out_dir) as tmp:
+        table.to_parquet(tmp / "runs.parquet", index=False)
+        table.to_csv(tmp / "runs.csv", index=False)
+        figures = []
+        if not indices.empty:
+            indices.to_csv(tmp / "sensitivity.csv", index=False)
+            figures = _tornados(indices, tmp / "figures")
+        (tmp / "summary.md").write_text(_summary(table, indices, info))
+        body = [f"<p>{len(table)} runs.</p>"]
+        if not indices.empty:
+            body += ["<h2>Sensitivity</h2>", html_table(_rounded(indices))]
+            body += [html_image(p, p.stem) for p in figures]
+        (tmp / "report.html").write_text(html_page("appsim sweep", "\n".join(body)))
+        write_json(tmp / "manifest.json", {**info, "files": file_list(tmp)})
+    return out_dir
+
+
+def _rounded(indices: pd.DataFrame) -> pd.DataFrame:
+    out = indices.copy()
+    numeric = out.select_dtypes("number").columns
+    out[numeric] = out[numeric].astype(float).map(lambda v: float(f"{v:.4g}"))
+    return out
+
+
+def _tornados(indices: pd.DataFrame, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    main = indices[indices["index"].isin(["mu_star", "ST"])]
+    for outcome, rows in main.groupby("outcome"):
+        rows = rows.sort_values("value")
+        fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.5))
+        ax.barh(
+            rows["parameter"],
+            rows["value"],
+            xerr=rows["ci95"],
+            color="tab:blue",
+            alpha=0.8,
+            capsize=3,
+        )
+        ax.set_title(f"{outcome}: {rows['index'].iloc[0]} with 95% CI")
+        ax.grid(axis="x", alpha=0.3)
+        fig.tight_layout()
+        path = folder / f"tornado_{outcome}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def _summary(table: pd.DataFrame, indices: pd.DataFrame, info: dict[str, Any]) -> str:
+    lines = [
+        f"# Sweep: {info.get('sampler')} design, {info.get('runs')} runs",
+        "",
+        f"computed {info.get('done', 0)}, from the store {info.get('cached', 0)}, "
+        f"failed {info.get('failed', 0)}",
+        "",
+    ]
+    if not indices.empty:
+        ranked = _rounded(indices).sort_values(["outcome", "value"], ascending=[True, False])
+        lines += ["## Sensitivity (ranked)", "", markdown_table(ranked), ""]
+    lines += [
+        "`runs.parquet`: every run's inputs and outcomes; the store keeps each run's "
+        "month-end tables under its content hash.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,157 @@
+"""Figures of a run's growth curves (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.dates import date2num
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from sim.experiments.targets import TargetSet
+    from sim.results.result import Result
+
+TITLES = {
+    "registered": "Registered users",
+    "engaged": "Engaged users",
+    "mau": "Monthly active users (trailing 30 days)",
+    "dau": "Daily active users",
+    "wau": "Weekly active users",
+}
+
+
+def app_label(result: Result, app_id: str) -> str:
+    """An app's display name, or its id where the name has characters no installed font can
+    draw (e.g. Chinese names on a machine without a CJK font)."""
+    name = result.scenario.apps[app_id].name
+    if not name:
+        return app_id
+    return name if name.isascii() or _cjk_font() else app_id
+
+
+@functools.cache
+def _cjk_font() -> bool:
+    """Add an installed CJK font to matplotlib's fallbacks, if there is one."""
+    from matplotlib import font_manager
+
+    wanted = (
+        "Noto Sans CJK",
+        "Noto Sans SC",
+        "WenQuanYi",
+        "Droid Sans Fallback",
+        "Source Han Sans",
+        "AR PL",
+    )
+    names = sorted({f.name for f in font_manager.fontManager.ttflist})
+    found = [n for n in names if n.startswith(wanted)]
+    if found:
+        plt.rcParams["font.sans-serif"] = [*plt.rcParams["font.sans-serif"], found[0]]
+    return bool(found)
+
+
+def growth_figure(
+    result: Result, metrics: tuple[str, ...] = ("registered", "mau", "dau")
+) -> Figure:
+    """One panel per metric, one line per app, in millions of customers."""
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(9, 3.2 * len(metrics)), squeeze=False)
+    for ax, metric in zip(axes[:, 0], metrics, strict=True):
+        _plot_apps(ax, result, metric)
+    fig.tight_layout()
+    return fig
+
+
+def _plot_apps(ax: plt.Axes, result: Result, metric: str) -> None:
+    for app_id in result.scenario.apps:
+        series = result.series(metric, app_id) / 1e6
+        ax.plot(series.index, series.to_numpy(), label=app_label(result, app_id), lw=1.4)
+    ax.set_title(TITLES.get(metric, metric))
+    ax.set_ylabel("millions")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+
+
+def suite_figure(result: Result) -> Figure:
+    """Suite MAU summed over apps vs de-duplicated; suite registered de-duplicated."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.4))
+    for app, label in (
+        ("suite_sum", "sum over apps"),
+        ("suite", "distinct customers active in any app"),
+    ):
+        series = result.series("mau", app) / 1e6
+        top.plot(series.index, series.to_numpy(), label=label, lw=1.6)
+    top.set_title("Suite MAU (trailing 30 days)")
+    registered = result.series("registered", "suite") / 1e6
+    bottom.plot(
+        registered.index,
+        registered.to_numpy(),
+        color="tab:green",
+        label="distinct customers registered in any suite app",
+        lw=1.6,
+    )
+    bottom.set_title("Suite registered users (de-duplicated)")
+    for ax in (top, bottom):
+        ax.set_ylabel("millions")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def write_figures(result: Result, folder: Path) -> list[Path]:
+    """Save registered.png, mau.png, dau.png and suite_mau.png in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = {m: growth_figure(result, (m,)) for m in ("registered", "mau", "dau")}
+    figures["suite_mau"] = suite_figure(result)
+    paths = []
+    for name, fig in figures.items():
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def targets_figure(results: list[Result], targets: TargetSet) -> Figure:
+    """Each targeted curve (mean over runs) with its target drawn at its date."""
+    pairs = sorted({(t.app, t.metric) for t in targets.targets.values()})
+    cols = 2
+    rows = (len(pairs) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.8 * rows), squeeze=False)
+    for ax, (app, metric) in zip(axes.ravel(), pairs, strict=False):
+        _plot_target_panel(ax, results, targets, app, metric)
+    for ax in axes.ravel()[len(pairs) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _plot_target_panel(
+    ax: plt.Axes, results: list[Result], targets: TargetSet, app: str, metric: str
+) -> None:
+    curves = [r.series(metric, app) / 1e6 for r in results]
+    mean = sum(curves[1:], curves[0]) / len(curves)
+    ax.plot(mean.index, mean.to_numpy(), lw=1.4, label="simulated (mean)")
+    for target in targets.targets.values():
+        if (target.app, target.metric) != (app, metric):
+            continue
+        low, high = target.bounds()
+        when = float(date2num(target.date))
+        top = high if high != float("inf") else low * 1.25
+        ax.vlines(when, low / 1e6, top / 1e6, color="tab:red", lw=3, alpha=0.6)
+        ax.plot(
+            [when],
+            [target.value / 1e6],
+            "o",
+            color="tab:red",
+            label=f"target {target.relation} {target.value / 1e6:g} M",
+        )
+    ax.set_title(f"{app}: {metric}", fontsize=10)
+    ax.set_ylabel("millions")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")

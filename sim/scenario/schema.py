@@ -1,0 +1,270 @@
+"""The scenario schema: every parameter of the model, with its unit, bounds and meaning.
+
+Pydantic models with `extra="forbid"`, so a misspelt key is an error rather than a silent
+default. Rates carry their unit in their name (`p_per_year`, `hazard_per_day`). Every block may
+carry a `source:` string: where its numbers come from, or `assumption` (with a reason).
+Cross-references (apps named by events, dates against the horizon) are checked in `crosschecks.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Multiplier = Annotated[float, Field(ge=0.0, le=1000.0)]
+AppId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
+SegmentList = list[str] | Literal["all"]
+
+
+class Model(BaseModel):
+    """Base of every scenario block: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(Model):
+    """A block whose numbers carry a `source:` (a citation, or `assumption: why`)."""
+
+    source: str | None = Field(None, description="citation for the numbers, or 'assumption'")
+
+
+class Horizon(Sourced):
+    start: dt.date = Field(description="first simulated day")
+    end: dt.date = Field(description="last simulated day (inclusive)")
+    key_dates: list[dt.date] = Field(
+        default_factory=list,
+        description="dates the reports' tables and the comparisons show, besides each "
+        "1 January and the last day (e.g. the dates of published figures)",
+    )
+
+
+class BasePoint(Sourced):
+    date: dt.date
+    customers: float = Field(gt=0, description="people in the bank's reach on that date")
+
+
+class MobileAdoption(Sourced):
+    """Logistic curve of the share of a segment owning a smartphone (able to use apps)."""
+
+    ceiling: float = Field(gt=0.0, le=1.0, description="long-run share that goes mobile")
+    midpoint: dt.date = Field(description="date at which half the ceiling is reached")
+    width_days: float = Field(gt=0.0, le=36500.0, description="logistic scale, in days")
+
+
+class Segment(Sourced):
+    share: Probability = Field(description="share of the population in this segment")
+    mobile: MobileAdoption
+
+
+class Population(Sourced):
+    scale: float = Field(100.0, ge=1.0, le=1e7, description="customers per simulated agent")
+    base: list[BasePoint] = Field(min_length=1, description="customer base, piecewise linear")
+    segments: dict[AppId, Segment] = Field(min_length=1)
+
+
+class Adoption(Sourced):
+    """Bass diffusion among a segment's smartphone owners, per year (converted to per day)."""
+
+    p_per_year: float = Field(ge=0.0, le=10.0, description="innovation rate (Bass p)")
+    q_per_year: float = Field(ge=0.0, le=50.0, description="imitation rate (Bass q)")
+    ceiling: Probability = Field(description="share of eligible customers who may ever adopt")
+    never_active_share: Probability = Field(
+        0.0, description="share of registrations (e.g. at a branch) that start dormant"
+    )
+
+
+class Engagement(Sourced):
+    """Each adopter's daily activity probability is drawn from Beta(mean, concentration)."""
+
+    activity_mean: float = Field(gt=0.0, lt=1.0, description="mean daily activity probability")
+    activity_concentration: float = Field(gt=0.0, le=1e4, description="Beta a + b")
+
+
+class Lapse(Sourced):
+    """Engaged users lapse; lapsed (dormant) users reactivate."""
+
+    hazard_per_day: Probability = Field(description="lapse hazard of a user with propensity 0")
+    propensity_exponent: float = Field(
+        1.0, ge=0.0, le=50.0, description="hazard = hazard_per_day * (1 - propensity)^exponent"
+    )
+    reactivation_hazard_per_day: Probability = Field(description="dormant -> engaged, per day")
+
+
+class AdoptionOverride(Sourced):
+    p_per_year: float | None = Field(None, ge=0.0, le=10.0)
+    q_per_year: float | None = Field(None, ge=0.0, le=50.0)
+    ceiling: Probability | None = None
+    never_active_share: Probability | None = None
+
+
+class EngagementOverride(Sourced):
+    activity_mean: float | None = Field(None, gt=0.0, lt=1.0)
+    activity_concentration: float | None = Field(None, gt=0.0, le=1e4)
+
+
+class LapseOverride(Sourced):
+    hazard_per_day: Probability | None = None
+    propensity_exponent: float | None = Field(None, ge=0.0, le=50.0)
+    reactivation_hazard_per_day: Probability | None = None
+
+
+class SegmentOverride(Sourced):
+    adoption: AdoptionOverride | None = None
+    engagement: EngagementOverride | None = None
+    lapse: LapseOverride | None = None
+
+
+class InstalledBase(Sourced):
+    """Users an app already had when the scenario starts (for apps launched before it)."""
+
+    customers: float = Field(ge=0.0, description="registered users at the start")
+    engaged_share: Probability = Field(description="share of them engaged (not dormant)")
+
+
+class App(Sourced):
+    name: str = Field("", max_length=200)
+    suite: bool = Field(True, description="counted in the suite totals")
+    launch: dt.date | None = Field(None, description="launch date; before start needs a base")
+    segments: SegmentList = Field("all", description="segments that may use the app")
+    installed_base: InstalledBase | None = None
+    adoption: Adoption
+    engagement: Engagement
+    lapse: Lapse
+    segment_overrides: dict[str, SegmentOverride] = Field(default_factory=dict)
+    referral_from: dict[str, Probability] = Field(
+        default_factory=dict, description="P(adopt this app) per active day in another app"
+    )
+
+
+class Boosts(Sourced):
+    """Peak multipliers of a release, decaying to 1 with a half-life."""
+
+    activity_boost: Multiplier = 1.0
+    acquisition_boost: Multiplier = 1.0
+    reactivation_boost: Multiplier = 1.0
+    half_life_days: float = Field(14.0, gt=0.0, le=3650.0)
+
+
+class LaunchEvent(Sourced):
+    type: Literal["launch"]
+    app: str
+    date: dt.date
+
+
+class DelistEvent(Sourced):
+    type: Literal["delist"]
+    app: str
+    date: dt.date
+    migrate_to: dict[str, Probability] = Field(
+        default_factory=dict, description="share of users moving to each app; the rest leave"
+    )
+
+
+class MergeEvent(Sourced):
+    type: Literal["merge"]
+    app: str = Field(description="the app merged away (delisted)")
+    into: str = Field(description="the app that absorbs it")
+    date: dt.date
+    migrate_share: Probability = Field(description="share of users who follow into the target")
+    activity_multiplier: Multiplier = Field(1.0, description="target's activity afterwards")
+    acquisition_multiplier: Multiplier = Field(1.0, description="target's acquisition after")
+    reactivation_multiplier: Multiplier = 1.0
+
+
+class ReleaseEvent(Boosts):
+    type: Literal["release"]
+    app: str
+    date: dt.date
+    label: str = ""
+
+
+class ReleaseCadenceEvent(Boosts):
+    type: Literal["release_cadence"]
+    app: str
+    start: dt.date
+    end: dt.date | None = Field(None, description="last day of the cadence (default: horizon)")
+    every: Literal["monthly", "quarterly"] | Annotated[int, Field(ge=1, le=3650)] = Field(
+        description="'monthly', 'quarterly' or a number of days"
+    )
+
+
+class CampaignEvent(Sourced):
+    type: Literal["campaign"]
+    app: str
+    start: dt.date
+    end: dt.date
+    segments: SegmentList = "all"
+    acquisition_multiplier: Multiplier = 1.0
+    reactivation_multiplier: Multiplier = 1.0
+
+
+class EditionEvent(Sourced):
+    type: Literal["edition"]
+    app: str
+    date: dt.date
+    segments: list[str] = Field(min_length=1)
+    activity_multiplier: Multiplier = 1.0
+    acquisition_multiplier: Multiplier = 1.0
+    ceiling_multiplier: Multiplier = 1.0
+    reactivation_multiplier: Multiplier = 1.0
+
+
+class ChannelEvent(Sourced):
+    type: Literal["channel"]
+    app: str
+    start: dt.date
+    end: dt.date | None = None
+    customers_per_day: float = Field(ge=0.0, le=1e8, description="new registrations per day")
+    segments: SegmentList = "all"
+
+
+Event = Annotated[
+    LaunchEvent
+    | DelistEvent
+    | MergeEvent
+    | ReleaseEvent
+    | ReleaseCadenceEvent
+    | CampaignEvent
+    | EditionEvent
+    | ChannelEvent,
+    Field(discriminator="type"),
+]
+EVENT_TYPES = (
+    "launch",
+    "delist",
+    "merge",
+    "release",
+    "release_cadence",
+    "campaign",
+    "edition",
+    "channel",
+)
+
+
+class Scenario(Sourced):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = ""
+    horizon: Horizon
+    population: Population
+    apps: dict[AppId, App] = Field(min_length=1)
+    timeline: dict[str, Event] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_safe(cls, name: str) -> str:
+        # the name becomes a report folder under reports/: `.`, `..` or `.store` would
+        # write over other reports or the run store
+        if not re.fullmatch(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*", name):
+            raise ValueError(
+                "a name is letters, digits, '_', '-' and '.', and does not start with '.'"
+            )
+        return name
+
+    def app_segments(self, app_id: str) -> list[str]:
+        """The segments eligible for an app, in population order."""
+        chosen = self.apps[app_id].segments
+        return list(self.population.segments) if chosen == "all" else list(chosen)
