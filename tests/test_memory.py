@@ -237,10 +237,10 @@ print(after[1], after[-1])
 @pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads Linux's /proc")
 def test_memory_stays_flat_over_many_runs_without_collecting():
     """A worker's memory after its 100th run (of the tiny world) is within 5% of its memory
-    after its 2nd, with Python's cycle collector disabled: no reference cycle keeps a finished run's arrays.
-    Before the engine closed its lever processes and unhooked the suite's book, the tiny
-    world grew a process from 121 to 203 MB over 60 runs (a baseline run at 1:100 by about
-    0.6 GB a run until a full collection)."""
+    after its 2nd, with Python's cycle collector disabled: no reference cycle keeps a
+    finished run's arrays. Before the engine closed its lever processes and unhooked the
+    suite's book, the tiny world grew a process from 121 to 203 MB over 60 runs (a baseline
+    run at 1:100 by about 0.6 GB a run until a full collection)."""
     program = _MANY.replace("PATH", repr(str(TINY))).replace("RUNS", "100")
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
