@@ -10,13 +10,24 @@ from typing import Any
 
 from sim.cli import argtypes
 from sim.cli.check import format_fit
+from sim.errors import EXIT_FAIL, EXIT_OK, UsageError
 from sim.report.folders import check_writable, markdown_table
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
-    p.add_argument("--spec", type=Path, required=True, help="calibration spec YAML file")
+    p.add_argument(
+        "--spec", type=Path, default=None, help="calibration spec YAML file (a best-fit search)"
+    )
+    p.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="PRIOR",
+        default=None,
+        help="prior YAML file: run ABC-SMC (pyabc) to a posterior of plausible worlds instead "
+        "of a best-fit search; writes posterior.parquet for `run --worlds`",
+    )
     p.add_argument(
         "--trials", type=argtypes.positive_int, default=None, help="override the spec's trial count"
     )
@@ -41,6 +52,12 @@ def execute(args: argparse.Namespace) -> int:
     from sim.experiments.targets import load_targets
     from sim.scenario.load import load_scenario
 
+    if (args.spec is None) == (args.posterior is None):
+        raise UsageError("give either --spec (a best-fit search) or --posterior PRIOR")
+    if args.posterior is not None:
+        from sim.cli.posterior import execute as posterior
+
+        return posterior(args)
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets)
     spec = load_spec(args.spec)
@@ -57,17 +74,21 @@ def execute(args: argparse.Namespace) -> int:
         args.scenario, targets, spec, out, workers=max(1, args.workers), scheduler=args.scheduler
     )
     fitted = write_fitted(args.scenario, scenario.name, best, spec, out)
-    _write_fit_of(fitted, targets, spec, out)
+    failing = _write_fit_of(fitted, targets, spec, out)
     print(f"best values written to {fitted}")
     for path, value in best.items():
         bounds = spec.parameters[path]
         print(f"  {path} = {value:.6g}  (bounds {bounds.low:g}..{bounds.high:g})")
+    if failing:
+        print(f"the best fit fails {len(failing)} target(s): {', '.join(failing)}")
+        return EXIT_FAIL
     print(f"check the fit: appsim check {fitted} --targets {args.targets}")
-    return 0
+    return EXIT_OK
 
 
-def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> None:
-    """The fit table of the fitted scenario, at the search's scale and seeds."""
+def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> list[str]:
+    """The fit table of the fitted scenario, at the search's scale and seeds; returns the
+    targets it fails."""
     from sim.experiments.executor import run_many
     from sim.experiments.targets import fit_table
     from sim.scenario.load import load_scenario
@@ -78,6 +99,7 @@ def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> None:
     shown = markdown_table(format_fit(table))
     (out / "fit.md").write_text(shown + "\n")
     print(shown)
+    return [str(t) for t in table.loc[~table["pass"], "target"]]
 
 
 def write_fitted(

@@ -42,10 +42,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="output folder (default: reports/compare-<first scenario>)",
     )
+    p.add_argument(
+        "--worlds",
+        type=Path,
+        default=None,
+        help="posterior.parquet: run every scenario in the same --n worlds drawn from it "
+        "(effects across worlds, P(best), regret)",
+    )
+    p.add_argument(
+        "--n",
+        type=argtypes.positive_int,
+        default=20,
+        help="worlds to draw with --worlds (default 20)",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
     import time
+
+    if args.worlds is not None:
+        from sim.cli.compare_worlds import execute as across_worlds
+
+        return across_worlds(args)
 
     from sim.experiments.compare import Comparison
     from sim.experiments.executor import map_jobs

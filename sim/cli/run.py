@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.cli import argtypes
 from sim.errors import EXIT_OK
 from sim.report.folders import check_writable
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,6 +29,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="output folder (default: reports/<scenario name>)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--worlds",
+        type=Path,
+        default=None,
+        help="posterior.parquet of `appsim calibrate --posterior`: also run the scenario in "
+        "worlds drawn from it and write bands.csv (5/50/95%% across worlds)",
+    )
+    p.add_argument(
+        "--n",
+        type=argtypes.positive_int,
+        default=50,
+        help="worlds to draw with --worlds (default 50)",
+    )
+    p.add_argument(
+        "--workers",
+        type=argtypes.positive_int,
+        default=1,
+        help="worker processes for the worlds (default 1)",
+    )
     p.add_argument(
         "--engine",
         choices=("fast", "reference"),
@@ -47,9 +70,25 @@ def execute(args: argparse.Namespace) -> int:
         result = run(
             scenario, seed=args.seed, scale=args.scale, progress=progress, engine=args.engine
         )
-    folder = write_run_report(result, out)
+    worlds = across_worlds(args, result.scale) if args.worlds else None
+    folder = write_run_report(result, out, worlds)
     print(
         f"{scenario.name}: {result.info['agents']:,} agents at scale 1:{result.scale:g}, seed "
         f"{result.seed}, {result.wall_seconds:.1f} s -> {folder}"
     )
     return EXIT_OK
+
+
+def across_worlds(args: argparse.Namespace, scale: float) -> tuple[pd.DataFrame, int]:
+    """The scenario in `--n` posterior worlds, one run each with the same seed (common
+    random numbers across worlds); returns the bands and the number of worlds."""
+    import sys
+
+    from sim.experiments.executor import _one, map_jobs
+    from sim.experiments.worlds import bands, draw_worlds, load_posterior, world_scenario
+
+    drawn = draw_worlds(load_posterior(args.worlds), args.n, seed=args.seed)
+    scenarios = [world_scenario(args.scenario, w)[0] for w in drawn]
+    print(f"running {len(scenarios)} worlds from {args.worlds} at 1:{scale:g}", file=sys.stderr)
+    results = map_jobs(_one, [(sc, args.seed, scale) for sc in scenarios], args.workers)
+    return bands([r.daily for r in results]), len(results)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.report.bands import write_bands
 from sim.report.folders import (
     atomic_folder,
     file_list,
@@ -31,11 +32,16 @@ FILES = {
 }
 
 
-def write_run_report(result: Result, out_dir: Path) -> Path:
-    """Write the whole report of `result` into `out_dir` (atomically); return it."""
+def write_run_report(
+    result: Result, out_dir: Path, worlds: tuple[pd.DataFrame, int] | None = None
+) -> Path:
+    """Write the whole report of `result` into `out_dir` (atomically); return it. With
+    `worlds` (the bands across worlds and how many), also bands.csv and its figure."""
     with atomic_folder(out_dir) as tmp:
         _write_tables(result, tmp)
         figures = write_figures(result, tmp / "figures")
+        if worlds is not None:
+            figures.append(write_bands(worlds[0], result, worlds[1], tmp))
         (tmp / "summary.md").write_text(summary_markdown(result))
         (tmp / "report.html").write_text(report_html(result, figures))
         write_json(tmp / "manifest.json", {**result.manifest(), "files": file_list(tmp)})

@@ -68,6 +68,18 @@ def load_tree(path: str | Path) -> tuple[dict[str, Any], LineMap]:
     return tree, lines
 
 
+def root_file(path: str | Path) -> Path:
+    """The file at the top of `path`'s chain of `extends` (the file itself if it has none)."""
+    fs_path, chain = Path(path), tuple[Path, ...]()
+    while True:
+        own, own_lines = _load_one(fs_path)
+        ref = own.get("extends")
+        if ref is None:
+            return fs_path
+        parent = _resolve_parent(fs_path, ref, own_lines, chain)
+        fs_path, chain = parent, (*chain, fs_path.resolve())
+
+
 def _load_chain(fs_path: Path, lines: LineMap, chain: tuple[Path, ...]) -> dict[str, Any]:
     label = str(fs_path)
     own, own_lines = _load_one(fs_path)

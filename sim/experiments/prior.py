@@ -1,0 +1,107 @@
+"""Priors of a posterior calibration: each free parameter with a distribution and a source.
+
+A prior file names parameters by their key path in the scenario, as a calibration spec does,
+and gives each a distribution:
+
+- `uniform` and `loguniform` on [low, high];
+- `beta` with shapes a, b, stretched onto [low, high] (default [0, 1]);
+- `normal` with mean and sd, and `truncnormal`, a normal cut to [low, high].
+
+It also fixes how each simulated world is run: the scale and the number of seeds, which are
+nuisance (a fresh seed per simulation, never tuned).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from sim.errors import ScenarioError
+from sim.scenario.load import _problem
+from sim.scenario.schema import Model
+from sim.scenario.yamlio import load_tree
+
+
+class PriorParameter(Model):
+    dist: Literal["uniform", "loguniform", "beta", "normal", "truncnormal"]
+    low: float | None = None
+    high: float | None = None
+    a: float | None = Field(None, gt=0, description="beta's first shape")
+    b: float | None = Field(None, gt=0, description="beta's second shape")
+    mean: float | None = None
+    sd: float | None = Field(None, gt=0)
+    source: str = Field(min_length=1, description="a literature range, or 'assumption: why'")
+
+    @model_validator(mode="after")
+    def _complete(self) -> PriorParameter:
+        for key in _NEEDS[self.dist]:
+            if getattr(self, key) is None:
+                raise ValueError(f"a {self.dist} prior needs {', '.join(_NEEDS[self.dist])}")
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"low must be below high (got {self.low:g} and {self.high:g})")
+        if self.dist == "loguniform" and (self.low or 0) <= 0:
+            raise ValueError("a loguniform prior needs low > 0")
+        return self
+
+    def scipy(self) -> tuple[str, tuple[float, ...]]:
+        """The scipy.stats name and arguments of this distribution."""
+        lo, hi = self.low or 0.0, self.high if self.high is not None else 1.0
+        if self.dist == "uniform":
+            return "uniform", (lo, hi - lo)
+        if self.dist == "loguniform":
+            return "loguniform", (lo, hi)
+        if self.dist == "beta":
+            return "beta", (float(self.a or 1), float(self.b or 1), lo, hi - lo)
+        mean, sd = float(self.mean or 0), float(self.sd or 1)
+        if self.dist == "normal":
+            return "norm", (mean, sd)
+        low = -math.inf if self.low is None else (self.low - mean) / sd
+        high = math.inf if self.high is None else (self.high - mean) / sd
+        return "truncnorm", (low, high, mean, sd)
+
+    def scipy_rv(self) -> tuple[Any, ...]:
+        """`scipy()` flattened, as pyabc.RV takes it: the name, then the arguments."""
+        name, args = self.scipy()
+        return (name, *args)
+
+    def frozen(self) -> Any:
+        import scipy.stats
+
+        name, args = self.scipy()
+        return getattr(scipy.stats, name)(*args)
+
+
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "loguniform": ("low", "high"),
+    "beta": ("a", "b"),
+    "normal": ("mean", "sd"),
+    "truncnormal": ("mean", "sd", "low", "high"),
+}
+
+
+class Prior(Model):
+    source: str = ""
+    scale: float = Field(5000.0, ge=1.0, description="customers per agent in every world")
+    seeds: int = Field(1, ge=1, le=20, description="runs averaged per simulated world")
+    population: int = Field(200, ge=10, le=100000, description="particles per generation")
+    budget: int = Field(4000, ge=10, description="simulations at most (whole worlds)")
+    generations: int = Field(12, ge=1, le=100, description="ABC-SMC generations at most")
+    parameters: dict[str, PriorParameter] = Field(min_length=1)
+
+    def sample(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """`n` independent draws of every parameter."""
+        return {p: d.frozen().rvs(size=n, random_state=rng) for p, d in self.parameters.items()}
+
+
+def load_prior(path: str | Path) -> Prior:
+    """Read and validate a prior file; every problem located as file:line: key."""
+    tree, lines = load_tree(path)
+    try:
+        return Prior.model_validate(tree)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None

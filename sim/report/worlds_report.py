@@ -1,0 +1,92 @@
+"""The report of a comparison across plausible worlds: effects, P(best), regret, in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from sim.experiments.across_worlds import WorldRuns, deciding_parameter, effects_table
+from sim.report.folders import (
+    atomic_folder,
+    file_list,
+    html_image,
+    html_page,
+    html_table,
+    markdown_table,
+    write_json,
+)
+from sim.scenario.schema import Scenario
+
+MILLIONS = ("effect_q05", "effect_q50", "effect_q95", "regret_mean", "regret_p95", "regret_max")
+
+
+def write_worlds_report(
+    runs: WorldRuns, scenarios: list[Scenario], info: dict[str, Any], out: Path
+) -> None:
+    """effects.csv, effects.png, summary.md, report.html and manifest.json (atomically)."""
+    table = effects_table(runs)
+    shown = table.copy()
+    for col in MILLIONS:
+        if col in shown:
+            shown[col] = shown[col] / 1e6
+    sentences = [deciding_parameter(runs, i) for i in range(1, len(runs.names))]
+    with atomic_folder(out) as tmp:
+        table.to_csv(tmp / "effects.csv", index=False)
+        fig = effects_figure(runs, info)
+        fig.savefig(tmp / "effects.png", dpi=110)
+        plt.close(fig)
+        summary = _summary(shown, sentences, scenarios, info)
+        (tmp / "summary.md").write_text(summary)
+        body = "\n".join(
+            [
+                f"<p>{_what(info)}</p>",
+                html_table(shown),
+                *(f"<p>{s}</p>" for s in sentences),
+                html_image(tmp / "effects.png", "effects across worlds"),
+            ]
+        )
+        (tmp / "report.html").write_text(html_page("appsim comparison across worlds", body))
+        write_json(tmp / "manifest.json", {**info, "files": file_list(tmp)})
+
+
+def _what(info: dict[str, Any]) -> str:
+    return (
+        f"Outcome {info['outcome']} on {info['at']}, in {info['worlds']} worlds drawn from "
+        f"{info['posterior']} x {info['reps']} seeds each (common random numbers). Effects are "
+        "in millions of customers, what-if minus base; their 5-95% range is across worlds "
+        "(parameter uncertainty within the prior and the model's structure); "
+        "parameter_share is the part of that spread that is not Monte Carlo noise."
+    )
+
+
+def _summary(
+    shown: Any, sentences: list[str], scenarios: list[Scenario], info: dict[str, Any]
+) -> str:
+    lines = ["# Comparison across plausible worlds", "", _what(info), "", markdown_table(shown), ""]
+    lines += [f"- {s}" for s in sentences]
+    lines += ["", "## Scenarios", ""]
+    for sc in scenarios:
+        pinned = info["pinned"].get(sc.name) or []
+        note = f" Pins, against the worlds: {', '.join(pinned)}." if pinned else ""
+        lines.append(f"- **{sc.name}**: {sc.description.strip() or '(no description)'}{note}")
+    return "\n".join(lines) + "\n"
+
+
+def effects_figure(runs: WorldRuns, info: dict[str, Any]) -> Figure:
+    """Each what-if's effect in every world (a dot per world), with its 5-95% range."""
+    effects = runs.effects() / 1e6
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(effects) + 1.5))
+    for i, row in enumerate(effects):
+        ax.scatter(row, [i] * len(row), s=12, alpha=0.5)
+    ax.axvline(0, color="#888", lw=1)
+    ax.set_yticks(range(len(effects)), runs.names[1:])
+    ax.set_xlabel(f"effect on {info['outcome']} at {info['at']}, millions (what-if minus base)")
+    ax.set_title(f"across {info['worlds']} worlds (a dot per world)")
+    fig.tight_layout()
+    return fig
