@@ -224,3 +224,46 @@ def test_run_across_worlds_writes_bands(calibrated, tmp_path):
     assert {"bank", "chat", "suite", "suite_sum"} <= set(table["app"])
     assert set(table["metric"]) == {"registered", "mau", "dau"}
     assert (out / "figures" / "bands.png").exists()
+
+
+def test_a_reference_reads_the_parents_value_in_every_world(tmp_path):
+    what_if = tmp_path / "relative.yaml"
+    what_if.write_text(
+        f"extends: {TINY}\nname: relative\napps:\n  chat:\n    engagement:\n"
+        "      activity_mean: {like: apps.bank.engagement.activity_mean, times: 1.5}\n"
+    )
+    world = {"apps.bank.engagement.activity_mean": 0.12}
+    scenario, pinned = world_scenario(what_if, world)
+    assert pinned == []
+    assert scenario.apps["chat"].engagement.activity_mean == pytest.approx(0.18)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("{like: apps.bank.nothing}", "not the key path of a number"),
+        ("{like: apps.bank.engagement.activity_mean, times: x}", "must be a number"),
+    ],
+)
+def test_a_bad_reference_is_a_located_error(tmp_path, value, fragment, capsys):
+    what_if = tmp_path / "bad.yaml"
+    what_if.write_text(
+        f"extends: {TINY}\nname: bad\napps:\n  chat:\n    engagement:\n"
+        f"      activity_mean: {value}\n"
+    )
+    assert main(["validate", str(what_if)]) == 2
+    err = capsys.readouterr().err
+    assert f"{what_if}:6: apps.chat.engagement.activity_mean" in err
+    assert fragment in err
+
+
+def test_validate_warns_where_a_what_if_pins_a_free_parameter(tmp_path, capsys):
+    prior = tmp_path / "prior.yaml"
+    prior.write_text(PRIOR.replace("GENERATIONS", "1"))
+    what_if = tmp_path / "pin.yaml"
+    what_if.write_text(
+        f"extends: {TINY}\nname: pin\napps:\n  bank:\n    engagement: {{activity_mean: 0.3}}\n"
+    )
+    assert main(["validate", str(what_if), "--prior", str(prior)]) == 0
+    err = capsys.readouterr().err
+    assert "apps.bank.engagement.activity_mean: pins a parameter the prior leaves free" in err

@@ -11,11 +11,18 @@ from sim.errors import EXIT_OK, EXIT_USAGE, ScenarioError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+    p.add_argument(
+        "--prior",
+        type=Path,
+        default=None,
+        help="a prior file: warn where a what-if pins a parameter the prior leaves free",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
     from sim.scenario.load import load_scenario
 
+    free = _free_parameters(args.prior)
     worst = EXIT_OK
     for path in args.scenarios:
         try:
@@ -26,4 +33,34 @@ def execute(args: argparse.Namespace) -> int:
             worst = EXIT_USAGE
             continue
         print(f"ok: {path}: {sc.name} ({len(sc.apps)} apps, {len(sc.timeline)} timeline events)")
+        for note in pinned_free(path, free):
+            print(f"warning: {note}", file=sys.stderr)
     return worst
+
+
+def _free_parameters(prior: Path | None) -> list[str]:
+    if prior is None:
+        return []
+    from sim.experiments.prior import load_prior
+
+    return list(load_prior(prior).parameters)
+
+
+def pinned_free(path: Path, free: list[str]) -> list[str]:
+    """A what-if's settings of parameters the calibration decides: across worlds they keep
+    the what-if's value, so the what-if changes them too."""
+    from sim.scenario.yamlio import load_tree, root_file
+
+    root = str(root_file(path))
+    if str(path) == root or Path(path).resolve() == Path(root).resolve():
+        return []
+    _, lines = load_tree(path)
+    out = []
+    for key in free:
+        file, line = lines.locate(tuple(key.split(".")))
+        if file != root:
+            out.append(
+                f"{file}:{line}: {key}: pins a parameter the prior leaves free; across worlds "
+                "it keeps this value instead of the world's"
+            )
+    return out

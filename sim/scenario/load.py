@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import KeyPath, Problem, ScenarioError, missing
 from sim.scenario import schema
 from sim.scenario.crosschecks import check_scenario
+from sim.scenario.references import resolve_references
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlio import LineMap, load_tree
 
@@ -47,6 +48,7 @@ def scenario_from_dict(tree: dict[str, Any], label: str = "<memory>") -> Scenari
 
 def validate_tree(tree: dict[str, Any], lines: LineMap) -> Scenario:
     """Validate a merged tree against the schema, translating errors to located problems."""
+    tree = resolve_references(tree, lines)
     try:
         return Scenario.model_validate(tree)
     except ValidationError as exc:
