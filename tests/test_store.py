@@ -100,8 +100,9 @@ def test_random_damage_is_always_detected(clean, tmp_path_factory, harms):
         if kind == "truncate":
             victim.write_bytes(data[: int(where * len(data))])
         elif kind == "flip":
-            data[int(where * len(data))] ^= 0xFF
-            victim.write_bytes(bytes(data))
+            if data:  # (an emptied file has no byte to flip)
+                data[int(where * len(data))] ^= 0xFF
+                victim.write_bytes(bytes(data))
         elif (other := files[int(where) % len(files)]) != victim:  # exchange two files
             victim.write_bytes(other.read_bytes())
             other.write_bytes(bytes(data))
