@@ -27,8 +27,9 @@ from sim import __version__
 from sim.engine.memory import check_runs_at_once
 from sim.errors import ScenarioError, UsageError
 from sim.experiments.calibrate import Parameter, with_values
+from sim.experiments.outcomes import reading_problems
 from sim.results.run import run
-from sim.scenario.load import _problem, scenario_from_dict, scenario_hash
+from sim.scenario.load import _problem, load_scenario, scenario_from_dict, scenario_hash
 from sim.scenario.schema import Model, Scenario
 from sim.scenario.yamlio import load_tree
 
@@ -52,13 +53,27 @@ class SweepSpec(Model):
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
-    """The spec and the resolved path of its base scenario."""
+    """The spec and the resolved path of its base scenario, which is loaded (a bad one is
+    reported like any other) and against which each outcome's app, metric and date are
+    checked, so that no mistake waits for the end of the runs."""
     tree, lines = load_tree(path)
     try:
         spec = SweepSpec.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+    problems = [
+        lines.problem(("outcomes", name), "an outcome's name may not contain '/' or '\\'", name)
+        for name in spec.outcomes
+        if "/" in name or "\\" in name
+    ]
+    if problems:
+        raise ScenarioError(problems)
     base = (Path(path).parent / spec.scenario).resolve()
+    scenario = load_scenario(base)
+    for name, o in spec.outcomes.items():
+        problems += reading_problems(("outcomes", name), o.app, o.metric, o.date, scenario, lines)
+    if problems:
+        raise ScenarioError(problems)
     return spec, base
 
 

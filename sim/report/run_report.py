@@ -18,6 +18,7 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
+from sim.report.labels import literal_text
 from sim.results.figures import write_figures
 from sim.results.result import Result
 
@@ -35,7 +36,8 @@ def write_run_report(result: Result, out_dir: Path) -> Path:
     """Write the whole report of `result` into `out_dir` (atomically); return it."""
     with atomic_folder(out_dir) as tmp:
         _write_tables(result, tmp)
-        figures = write_figures(result, tmp / "figures")
+        with literal_text():  # app names ($ included) as written, not as TeX
+            figures = write_figures(result, tmp / "figures")
         (tmp / "summary.md").write_text(summary_markdown(result))
         (tmp / "report.html").write_text(report_html(result, figures))
         write_json(tmp / "manifest.json", {**result.manifest(), "files": file_list(tmp)})
