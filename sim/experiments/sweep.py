@@ -11,7 +11,6 @@ per-run seeds come from the spec, so every backend gives the same numbers, bit f
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -30,14 +29,14 @@ from sim.experiments.calibrate import Parameter, with_values
 from sim.experiments.outcomes import reading_problems
 from sim.results.run import run
 from sim.scenario.load import _problem, load_scenario, scenario_from_dict, scenario_hash
-from sim.scenario.schema import Model, Scenario
+from sim.scenario.schema import Date, Model, Scenario
 from sim.scenario.yamlio import load_tree
 
 
 class Outcome(Model):
     metric: str
     app: str
-    date: dt.date
+    date: Date
 
 
 class SweepSpec(Model):

@@ -8,7 +8,6 @@ the squared log-ratio by which a mean falls outside what the target allows (0 wh
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 from typing import Literal
@@ -21,14 +20,14 @@ from sim.errors import Problem, ScenarioError
 from sim.experiments.outcomes import reading_problems
 from sim.results.result import Result
 from sim.scenario.load import _problem
-from sim.scenario.schema import Model, Scenario
+from sim.scenario.schema import Date, Model, Scenario
 from sim.scenario.yamlio import LineMap, load_tree
 
 
 class Target(Model):
     metric: str = Field(min_length=1)
     app: str = Field(min_length=1)
-    date: dt.date
+    date: Date
     relation: Literal[">=", "<=", "~="]
     value: float = Field(gt=0)
     band: tuple[float, float] | None = Field(None, description="[low, high] for '~='")
