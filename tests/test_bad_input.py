@@ -7,7 +7,10 @@ Every message must read `error: FILE:LINE: KEY.PATH: ...` (the key path may be
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,6 +55,33 @@ def test_huge_file(tmp_path, capsys):
     huge.write_text("name: x\n" + "# padding\n" * 300_000)
     code, err = validate(huge, capsys)
     assert code == 2 and "file too large" in err and f"{huge}:1:" in err
+
+
+def test_a_device_is_refused_before_it_is_read(capsys):
+    """/dev/zero has st_size 0 and never ends: once read until memory ran out."""
+    code, err = validate(Path("/dev/zero"), capsys)
+    assert code == 2 and "/dev/zero: (top level): is a device, not a scenario file" in err
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,  # opening a FIFO to read blocks until someone writes
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"{fifo}: (top level): is a pipe (FIFO)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_extends_of_a_device_is_refused(tmp_path, capsys):
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: /dev/zero\n")
+    code, err = validate(child, capsys)
+    assert code == 2 and f"{child}:1: extends:" in err
 
 
 def test_run_on_bad_input_writes_nothing(tmp_path, capsys):

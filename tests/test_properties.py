@@ -73,7 +73,7 @@ def app(draw: Any, launch: int, seg_names: list[str]) -> dict[str, Any]:
     }
     if launch <= 0 and draw(st.booleans()):
         spec["installed_base"] = {
-            "customers": draw(st.floats(0, 5000)),
+            "customers": draw(st.floats(0, 2000)),  # within the smallest start population
             "engaged_share": draw(unit),
         }
     if draw(st.booleans()):

@@ -59,7 +59,7 @@ def execute(args: argparse.Namespace) -> int:
 
         return posterior(args)
     scenario = load_scenario(args.scenario)
-    targets = load_targets(args.targets)
+    targets = load_targets(args.targets, scenario)
     spec = load_spec(args.spec)
     if args.trials:
         spec = spec.model_copy(update={"trials": args.trials})

@@ -38,7 +38,9 @@ def execute(args: argparse.Namespace) -> int:
     from sim.scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario)
-    targets = load_targets(args.targets)
+    targets = load_targets(args.targets, scenario)
+    out = args.out or Path("reports") / f"{scenario.name}-check"
+    check_writable(out)  # before the runs, not after them
     results = run_many(
         scenario,
         range(args.seeds),
@@ -49,8 +51,6 @@ def execute(args: argparse.Namespace) -> int:
     table = fit_table(results, targets)
     shown = format_fit(table)
     print(markdown_table(shown))
-    out = args.out or Path("reports") / f"{scenario.name}-check"
-    check_writable(out)
     with atomic_folder(out) as tmp:
         table.to_csv(tmp / "fit.csv", index=False)
         (tmp / "fit.md").write_text(markdown_table(shown) + "\n")

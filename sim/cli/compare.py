@@ -72,9 +72,10 @@ def execute(args: argparse.Namespace) -> int:
 
     scenarios = [load_scenario(p) for p in args.scenarios]
     names = [s.name for s in scenarios]
-    _unique(names)
-    dates = _dates(args.at, scenarios[0])
-    outcome = _outcome(args.outcome)
+    unique_names(names)
+    same_horizon(args.scenarios, scenarios)
+    dates = table_dates(args.at, scenarios[0])
+    outcome = parse_outcome(args.outcome, scenarios)
     out = args.out or Path("reports") / f"compare-{names[0]}"
     check_writable(out)
     started = time.perf_counter()
@@ -104,7 +105,7 @@ def execute(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unique(names: list[str]) -> None:
+def unique_names(names: list[str]) -> None:
     from sim.errors import UsageError
 
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -112,7 +113,7 @@ def _unique(names: list[str]) -> None:
         raise UsageError(f"scenario names must differ (give each file its own name:): {dupes}")
 
 
-def _dates(text: str | None, scenario: Any) -> list[Any]:
+def table_dates(text: str | None, scenario: Any) -> list[Any]:
     import datetime as dt
 
     from sim.errors import UsageError
@@ -132,10 +133,32 @@ def _dates(text: str | None, scenario: Any) -> list[Any]:
     return sorted(out)
 
 
-def _outcome(text: str) -> tuple[str, str]:
+def same_horizon(paths: list[Path], scenarios: list[Any]) -> None:
+    """Paired differences need the same days in every run: refuse other horizons."""
     from sim.errors import UsageError
+
+    first = scenarios[0].horizon
+    for path, scenario in zip(paths[1:], scenarios[1:], strict=True):
+        h = scenario.horizon
+        if (h.start, h.end) != (first.start, first.end):
+            raise UsageError(
+                f"scenarios must share a horizon to be compared: {path} runs "
+                f"{h.start}..{h.end}, {paths[0]} runs {first.start}..{first.end}"
+            )
+
+
+def parse_outcome(text: str, scenarios: list[Any]) -> tuple[str, str]:
+    from sim.errors import UsageError
+    from sim.experiments.outcomes import METRICS, apps_of, unknown
 
     metric, _, app = text.partition(":")
     if not metric or not app:
         raise UsageError(f"--outcome must be metric:app, e.g. mau:suite_sum (got {text!r})")
+    for kind, name, valid in (
+        ("metric", metric, METRICS),
+        ("app", app, apps_of(scenarios)),
+    ):
+        message = unknown(kind, name, valid)
+        if message:
+            raise UsageError(f"--outcome: {message} (got {name!r})")
     return metric, app

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cli.compare import _dates, _outcome, _unique
+from sim.cli.compare import parse_outcome, same_horizon, table_dates, unique_names
 from sim.errors import EXIT_OK, UsageError
 from sim.report.folders import check_writable
 
@@ -23,9 +23,10 @@ def execute(args: argparse.Namespace) -> int:
 
     plain = [load_scenario(p) for p in args.scenarios]
     names = [s.name for s in plain]
-    _unique(names)
-    dates = _dates(args.at, plain[0])
-    metric, app = _outcome(args.outcome)
+    unique_names(names)
+    same_horizon(args.scenarios, plain)
+    dates = table_dates(args.at, plain[0])
+    metric, app = parse_outcome(args.outcome, plain)
     out = args.out or Path("reports") / f"compare-{names[0]}-worlds"
     check_writable(out)
     worlds = draw_worlds(load_posterior(args.worlds), args.n, seed=0)

@@ -36,10 +36,7 @@ def execute(args: argparse.Namespace) -> int:
     from sim.report.sweep_report import write_sweep_report
     from sim.scenario.yamlio import load_tree
 
-    spec, base = sw.load_sweep(args.spec)
-    from sim.scenario.load import load_scenario
-
-    load_scenario(base)  # a bad base scenario is reported like any other
+    spec, base = sw.load_sweep(args.spec)  # loads and checks the base scenario too
     base_tree, _ = load_tree(base)
     out = args.out or Path("reports") / f"sweep-{args.spec.stem}"
     check_writable(out)

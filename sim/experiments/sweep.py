@@ -11,7 +11,6 @@ per-run seeds come from the spec, so every backend gives the same numbers, bit f
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -27,16 +26,17 @@ from sim import __version__
 from sim.engine.memory import check_runs_at_once
 from sim.errors import ScenarioError, UsageError
 from sim.experiments.calibrate import Parameter, with_values
+from sim.experiments.outcomes import reading_problems
 from sim.results.run import run
-from sim.scenario.load import _problem, scenario_from_dict, scenario_hash
-from sim.scenario.schema import Model, Scenario
+from sim.scenario.load import _problem, load_scenario, scenario_from_dict, scenario_hash
+from sim.scenario.schema import Date, Model, Scenario
 from sim.scenario.yamlio import load_tree
 
 
 class Outcome(Model):
     metric: str
     app: str
-    date: dt.date
+    date: Date
 
 
 class SweepSpec(Model):
@@ -52,13 +52,27 @@ class SweepSpec(Model):
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
-    """The spec and the resolved path of its base scenario."""
+    """The spec and the resolved path of its base scenario, which is loaded (a bad one is
+    reported like any other) and against which each outcome's app, metric and date are
+    checked, so that no mistake waits for the end of the runs."""
     tree, lines = load_tree(path)
     try:
         spec = SweepSpec.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+    problems = [
+        lines.problem(("outcomes", name), "an outcome's name may not contain '/' or '\\'", name)
+        for name in spec.outcomes
+        if "/" in name or "\\" in name
+    ]
+    if problems:
+        raise ScenarioError(problems)
     base = (Path(path).parent / spec.scenario).resolve()
+    scenario = load_scenario(base)
+    for name, o in spec.outcomes.items():
+        problems += reading_problems(("outcomes", name), o.app, o.metric, o.date, scenario, lines)
+    if problems:
+        raise ScenarioError(problems)
     return spec, base
 
 
@@ -92,28 +106,81 @@ def design(spec: SweepSpec) -> np.ndarray:
 
 
 # -- runs and the store ----------------------------------------------------------------------
-def run_key(scenario: Scenario, seed: int, scale: float) -> str:
-    """The content hash a run's result is stored under."""
-    text = f"{scenario_hash(scenario)}|{seed}|{scale:g}|{__version__}"
+STORE_KEY, STORE_HASH = b"appsim.key", b"appsim.sha256"  # in each stored file's schema metadata
+
+
+def run_key(scenario: Scenario, seed: int, scale: float, dates: list[str]) -> str:
+    """The content hash a run's result is stored under: everything that shapes the stored
+    table (resolved scenario, seed, scale, engine version and the dates the store keeps)."""
+    text = f"{scenario_hash(scenario)}|{seed}|{scale:g}|{__version__}|{','.join(sorted(dates))}"
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def table_hash(table: pd.DataFrame) -> str:
+    """A content hash of a stored table: its column names, dtypes and every value (times in
+    nanoseconds, as Parquet may store them in another unit)."""
+    table = table.copy()
+    for column in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[column]):
+            table[column] = table[column].astype("datetime64[ns]")
+    digest = hashlib.sha256()
+    digest.update(json.dumps([[str(c), str(t)] for c, t in table.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def write_stored(path: Path, key: str, table: pd.DataFrame) -> None:
+    """Store `table` under `key`, with the key and the table's hash in the file's metadata;
+    all or nothing (under kill -9 only a hidden .tmp remains)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    meta = {**(arrow.schema.metadata or {}), STORE_KEY: key.encode()}
+    meta[STORE_HASH] = table_hash(arrow.to_pandas()).encode()
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        pq.write_table(arrow.replace_schema_metadata(meta), tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_stored(path: Path, key: str) -> pd.DataFrame | None:
+    """The table stored under `key`, or None when the file is missing, unreadable
+    (truncated, corrupt), written for another key, or its content no longer matches its hash."""
+    import pyarrow.parquet as pq
+
+    try:
+        arrow = pq.read_table(path)
+        meta = arrow.schema.metadata or {}
+        if meta.get(STORE_KEY) != key.encode():
+            return None
+        table = arrow.to_pandas()
+        if meta.get(STORE_HASH) != table_hash(table).encode():
+            return None
+        if "run" not in table or not (table["run"] == key).all():
+            return None
+    except Exception:  # any damage the reader trips on (OSError, ArrowInvalid, ...)
+        return None
+    return table
+
+
 def execute(job: dict[str, Any]) -> dict[str, float]:
-    """Run one job (or read it from the store); return its outcomes. Runs on any worker."""
+    """Run one job (or read it from the store); return its outcomes. Runs on any worker.
+    A stored file that does not verify (see `read_stored`) is recomputed and overwritten."""
     store = Path(job["store"])
     path = store / f"{job['key']}.parquet"
-    if not path.exists():
+    table = read_stored(path, job["key"])
+    if table is None:
         scenario = Scenario.model_validate_json(job["scenario"])
         result = run(scenario, seed=job["seed"], scale=job["scale"])
         keep = result.daily[result.daily["date"].isin(pd.to_datetime(job["dates"]))].copy()
         keep.insert(0, "run", job["key"])
-        tmp = store / f".{job['key']}.{os.getpid()}.tmp"
-        try:
-            keep.to_parquet(tmp, index=False)
-            os.replace(tmp, path)  # all or nothing; under kill -9 only a hidden .tmp remains
-        finally:
-            tmp.unlink(missing_ok=True)
-    table = pd.read_parquet(path)
+        write_stored(path, job["key"], keep.reset_index(drop=True))
+        table = read_stored(path, job["key"])
+        if table is None:
+            raise OSError(f"the result store cannot keep {path}")
     out = {}
     for name, o in job["outcomes"].items():
         rows = table[(table["app"] == o["app"]) & (table["date"] == pd.Timestamp(o["date"]))]
@@ -143,7 +210,7 @@ def jobs_for(
                     "seed": seed,
                     "scale": spec.scale,
                     "store": str(store),
-                    "key": run_key(scenario, seed, spec.scale),
+                    "key": run_key(scenario, seed, spec.scale, dates),
                     "outcomes": outcomes,
                     "scenario": scenario.model_dump_json(),
                     "dates": dates,
@@ -171,7 +238,8 @@ def run_jobs(
     """Outcomes of every job, in job order, from the chosen backend."""
     tick = progress or (lambda _: None)
     for job in jobs:
-        job["cached"] = (Path(job["store"]) / f"{job['key']}.parquet").exists()
+        path = Path(job["store"]) / f"{job['key']}.parquet"
+        job["cached"] = read_stored(path, job["key"]) is not None
     if scheduler is None and workers <= 1:
         out = []
         for job in jobs:

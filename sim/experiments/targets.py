@@ -8,7 +8,6 @@ the squared log-ratio by which a mean falls outside what the target allows (0 wh
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 from typing import Literal
@@ -17,17 +16,18 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
+from sim.experiments.outcomes import reading_problems
 from sim.results.result import Result
 from sim.scenario.load import _problem
-from sim.scenario.schema import Model
-from sim.scenario.yamlio import load_tree
+from sim.scenario.schema import Date, Model, Scenario
+from sim.scenario.yamlio import LineMap, load_tree
 
 
 class Target(Model):
     metric: str = Field(min_length=1)
     app: str = Field(min_length=1)
-    date: dt.date
+    date: Date
     relation: Literal[">=", "<=", "~="]
     value: float = Field(gt=0)
     band: tuple[float, float] | None = Field(None, description="[low, high] for '~='")
@@ -67,13 +67,26 @@ class TargetSet(Model):
     targets: dict[str, Target] = Field(min_length=1)
 
 
-def load_targets(path: str | Path) -> TargetSet:
-    """Read and validate a targets file (errors located like scenario errors)."""
+def load_targets(path: str | Path, scenario: Scenario | None = None) -> TargetSet:
+    """Read and validate a targets file (errors located like scenario errors); with a
+    scenario, also check that every target reads an app, metric and date its runs have."""
     tree, lines = load_tree(path)
     try:
-        return TargetSet.model_validate(tree)
+        targets = TargetSet.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+    if scenario is not None:
+        problems = _cross_problems(targets, scenario, lines)
+        if problems:
+            raise ScenarioError(problems)
+    return targets
+
+
+def _cross_problems(targets: TargetSet, scenario: Scenario, lines: LineMap) -> list[Problem]:
+    problems = []
+    for name, t in targets.targets.items():
+        problems += reading_problems(("targets", name), t.app, t.metric, t.date, scenario, lines)
+    return problems
 
 
 def target_value(result: Result, target: Target) -> float:

@@ -22,6 +22,7 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
+from sim.report.labels import tex_safe
 
 
 def write_comparison_report(
@@ -97,14 +98,14 @@ def _band_figure(cmp: Comparison, panels: list[tuple[str, str]], path: Path) -> 
         for name in cmp.names:
             curves = cmp.curves(name, metric, app) / 1e6
             median = curves.median(axis=1)
-            ax.plot(median.index, median.to_numpy(), lw=1.3, label=name)
+            ax.plot(median.index, median.to_numpy(), lw=1.3, label=tex_safe(name))
             ax.fill_between(
                 median.index,
                 curves.quantile(0.05, axis=1).to_numpy(),
                 curves.quantile(0.95, axis=1).to_numpy(),
                 alpha=0.2,
             )
-        ax.set_title(f"{metric} {app} (median, 5-95% band)", fontsize=10)
+        ax.set_title(tex_safe(f"{metric} {app} (median, 5-95% band)"), fontsize=10)
         ax.set_ylabel("millions")
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(panels) :]:

@@ -19,6 +19,7 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
+from sim.report.labels import literal_text
 from sim.results.figures import write_figures
 from sim.results.result import Result
 
@@ -39,9 +40,10 @@ def write_run_report(
     `worlds` (the bands across worlds and how many), also bands.csv and its figure."""
     with atomic_folder(out_dir) as tmp:
         _write_tables(result, tmp)
-        figures = write_figures(result, tmp / "figures")
-        if worlds is not None:
-            figures.append(write_bands(worlds[0], result, worlds[1], tmp))
+        with literal_text():  # app names ($ included) as written, not as TeX
+            figures = write_figures(result, tmp / "figures")
+            if worlds is not None:
+                figures.append(write_bands(worlds[0], result, worlds[1], tmp))
         (tmp / "summary.md").write_text(summary_markdown(result))
         (tmp / "report.html").write_text(report_html(result, figures))
         write_json(tmp / "manifest.json", {**result.manifest(), "files": file_list(tmp)})

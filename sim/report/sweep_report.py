@@ -20,6 +20,7 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
+from sim.report.labels import tex_safe
 
 
 def write_sweep_report(
@@ -57,14 +58,14 @@ def _tornados(indices: pd.DataFrame, folder: Path) -> list[Path]:
         rows = rows.sort_values("value")
         fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.5))
         ax.barh(
-            rows["parameter"],
+            [tex_safe(p) for p in rows["parameter"]],
             rows["value"],
             xerr=rows["ci95"],
             color="tab:blue",
             alpha=0.8,
             capsize=3,
         )
-        ax.set_title(f"{outcome}: {rows['index'].iloc[0]} with 95% CI")
+        ax.set_title(tex_safe(f"{outcome}: {rows['index'].iloc[0]} with 95% CI"))
         ax.grid(axis="x", alpha=0.3)
         fig.tight_layout()
         path = folder / f"tornado_{outcome}.png"

@@ -8,6 +8,7 @@ an app already gone, shares that do not sum). Each check returns located problem
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 
 from sim.errors import KeyPath, Problem
@@ -86,6 +87,27 @@ def _check_installed_base(sc: Scenario, app_id: str) -> Found:
         yield (*path, "installed_base"), msg, app.launch
     if app.launch is not None and app.launch > sc.horizon.end:
         yield (*path, "launch"), "launch after horizon.end", app.launch
+    if app.installed_base is not None:
+        population = population_on(sc, sc.horizon.start)
+        if app.installed_base.customers > population:
+            msg = (
+                f"an installed base larger than the population at horizon.start "
+                f"({population:,.0f} customers on {sc.horizon.start})"
+            )
+            yield (*path, "installed_base", "customers"), msg, app.installed_base.customers
+
+
+def population_on(sc: Scenario, day: dt.date) -> float:
+    """Customers in the bank's reach on `day`: the base points joined by straight lines,
+    flat before the first and after the last (as the engine reads them)."""
+    points = sc.population.base
+    if day <= points[0].date:
+        return points[0].customers
+    for a, b in itertools.pairwise(points):
+        if day <= b.date:
+            span = (b.date - a.date).days
+            return a.customers + (b.customers - a.customers) * (day - a.date).days / span
+    return points[-1].customers
 
 
 def _unknown(names: list[str], known: set[str], path: KeyPath, what: str) -> Found:

@@ -73,11 +73,25 @@ def _problem(err: Any, tree: dict[str, Any], lines: LineMap) -> Problem:
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         valid = ", ".join(schema.EVENT_TYPES)
         got = err.get("ctx", {}).get("tag")
-        message = f"unknown event type; valid: {valid}" if got else f"missing; one of: {valid}"
+        close = difflib.get_close_matches(str(got), schema.EVENT_TYPES, n=1) if got else []
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        missing_type = f"missing; one of: {valid}" + _other_event_hint(path, tree)
+        message = f"unknown event type; {hint}valid: {valid}" if got else missing_type
         return lines.problem((*path, "type"), message, got, show=bool(got))
     message = err["msg"].removeprefix("Value error, ")  # our validators' own words
     message = message[0].lower() + message[1:]
     return lines.problem(path, message, err.get("input"))
+
+
+def _other_event_hint(path: KeyPath, tree: dict[str, Any]) -> str:
+    """For an event without a type: the name of an event it may have meant to change (a
+    misspelt name in a file that extends another makes a new, typeless event)."""
+    timeline = tree.get("timeline")
+    if len(path) != 2 or path[0] != "timeline" or not isinstance(timeline, dict):
+        return ""
+    others = [str(k) for k in timeline if k != path[1]]
+    close = difflib.get_close_matches(str(path[1]), others, n=1)
+    return f"; or did you mean to change the event {close[0]!r}?" if close else ""
 
 
 def _input_path(loc: tuple[Any, ...], tree: dict[str, Any]) -> KeyPath:

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Multiplier = Annotated[float, Field(ge=0.0, le=1000.0)]
@@ -20,10 +20,27 @@ AppId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A
 SegmentList = list[str] | Literal["all"]
 
 
-class Model(BaseModel):
-    """Base of every scenario block: unknown keys are errors, values are immutable."""
+def _iso_date(value: object) -> object:
+    """Dates are written YYYY-MM-DD; a number (pydantic would read 0 as 1970-01-01, a Unix
+    time) or other text is refused, and an impossible day (2019-02-30) said to be one."""
+    if isinstance(value, dt.date):  # (a datetime too: the schema then asks for no time)
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("no such day in the calendar; use YYYY-MM-DD") from None
+    raise ValueError("not a date; use YYYY-MM-DD")
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class Model(BaseModel):
+    """Base of every scenario block: unknown keys are errors, values are immutable, numbers
+    finite (inf and nan are refused, also when written as text)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Sourced(Model):
@@ -33,9 +50,9 @@ class Sourced(Model):
 
 
 class Horizon(Sourced):
-    start: dt.date = Field(description="first simulated day")
-    end: dt.date = Field(description="last simulated day (inclusive)")
-    key_dates: list[dt.date] = Field(
+    start: Date = Field(description="first simulated day")
+    end: Date = Field(description="last simulated day (inclusive)")
+    key_dates: list[Date] = Field(
         default_factory=list,
         description="dates the reports' tables and the comparisons show, besides each "
         "1 January and the last day (e.g. the dates of published figures)",
@@ -43,7 +60,7 @@ class Horizon(Sourced):
 
 
 class BasePoint(Sourced):
-    date: dt.date
+    date: Date
     customers: float = Field(gt=0, description="people in the bank's reach on that date")
 
 
@@ -51,7 +68,7 @@ class MobileAdoption(Sourced):
     """Logistic curve of the share of a segment owning a smartphone (able to use apps)."""
 
     ceiling: float = Field(gt=0.0, le=1.0, description="long-run share that goes mobile")
-    midpoint: dt.date = Field(description="date at which half the ceiling is reached")
+    midpoint: Date = Field(description="date at which half the ceiling is reached")
     width_days: float = Field(gt=0.0, le=36500.0, description="logistic scale, in days")
 
 
@@ -128,7 +145,7 @@ class InstalledBase(Sourced):
 class App(Sourced):
     name: str = Field("", max_length=200)
     suite: bool = Field(True, description="counted in the suite totals")
-    launch: dt.date | None = Field(None, description="launch date; before start needs a base")
+    launch: Date | None = Field(None, description="launch date; before start needs a base")
     segments: SegmentList = Field("all", description="segments that may use the app")
     installed_base: InstalledBase | None = None
     adoption: Adoption
@@ -152,13 +169,13 @@ class Boosts(Sourced):
 class LaunchEvent(Sourced):
     type: Literal["launch"]
     app: str
-    date: dt.date
+    date: Date
 
 
 class DelistEvent(Sourced):
     type: Literal["delist"]
     app: str
-    date: dt.date
+    date: Date
     migrate_to: dict[str, Probability] = Field(
         default_factory=dict, description="share of users moving to each app; the rest leave"
     )
@@ -168,7 +185,7 @@ class MergeEvent(Sourced):
     type: Literal["merge"]
     app: str = Field(description="the app merged away (delisted)")
     into: str = Field(description="the app that absorbs it")
-    date: dt.date
+    date: Date
     migrate_share: Probability = Field(description="share of users who follow into the target")
     activity_multiplier: Multiplier = Field(1.0, description="target's activity afterwards")
     acquisition_multiplier: Multiplier = Field(1.0, description="target's acquisition after")
@@ -178,15 +195,15 @@ class MergeEvent(Sourced):
 class ReleaseEvent(Boosts):
     type: Literal["release"]
     app: str
-    date: dt.date
+    date: Date
     label: str = ""
 
 
 class ReleaseCadenceEvent(Boosts):
     type: Literal["release_cadence"]
     app: str
-    start: dt.date
-    end: dt.date | None = Field(None, description="last day of the cadence (default: horizon)")
+    start: Date
+    end: Date | None = Field(None, description="last day of the cadence (default: horizon)")
     every: Literal["monthly", "quarterly"] | Annotated[int, Field(ge=1, le=3650)] = Field(
         description="'monthly', 'quarterly' or a number of days"
     )
@@ -195,8 +212,8 @@ class ReleaseCadenceEvent(Boosts):
 class CampaignEvent(Sourced):
     type: Literal["campaign"]
     app: str
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     segments: SegmentList = "all"
     acquisition_multiplier: Multiplier = 1.0
     reactivation_multiplier: Multiplier = 1.0
@@ -205,7 +222,7 @@ class CampaignEvent(Sourced):
 class EditionEvent(Sourced):
     type: Literal["edition"]
     app: str
-    date: dt.date
+    date: Date
     segments: list[str] = Field(min_length=1)
     activity_multiplier: Multiplier = 1.0
     acquisition_multiplier: Multiplier = 1.0
@@ -216,8 +233,8 @@ class EditionEvent(Sourced):
 class ChannelEvent(Sourced):
     type: Literal["channel"]
     app: str
-    start: dt.date
-    end: dt.date | None = None
+    start: Date
+    end: Date | None = None
     customers_per_day: float = Field(ge=0.0, le=1e8, description="new registrations per day")
     segments: SegmentList = "all"
 

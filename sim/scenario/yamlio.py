@@ -11,11 +11,16 @@ set to `null` in the child removes it from the parent.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import math
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sim.errors import KeyPath, Problem, ScenarioError
@@ -24,6 +29,20 @@ MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
 MAX_EXTENDS_DEPTH = 16
 _SCALARS = (str, int, float, bool, type(None), dt.date)
+
+
+class _DatesAsText(RoundTripConstructor):
+    """Leaves date-like scalars as their text: the schema parses them, so an impossible date
+    (2019-02-30) is reported at its line and key rather than as an unlocated YAML error."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+def _parser() -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _DatesAsText
+    return yaml
 
 
 class LineMap:
@@ -122,6 +141,8 @@ def _merge_into(
     for key, value in over.items():
         path = (*prefix, key)
         if value is None:
+            if key not in base:
+                _refuse_misspelt_removal(key, path, base, over_lines)
             base.pop(key, None)
             lines.drop(path)
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -136,12 +157,24 @@ def _merge_into(
                     lines.set(sub, file, line)
 
 
+def _refuse_misspelt_removal(
+    key: str, path: KeyPath, base: dict[str, Any], over_lines: LineMap
+) -> None:
+    """`key: null` removes `key` from the extended file; a key it does not have but nearly
+    has is a typo that would otherwise remove nothing, silently."""
+    close = difflib.get_close_matches(key, [str(k) for k in base], n=1)
+    if close:
+        msg = f"null removes a key of the extended file, which has none named {key!r}"
+        msg += f"; did you mean {close[0]!r}?"
+        raise ScenarioError([over_lines.problem(path, msg, show=False)])
+
+
 def _load_one(fs_path: Path) -> tuple[dict[str, Any], LineMap]:
     """Parse one file into plain values and its own line map."""
     label = str(fs_path)
     raw = _read_text(fs_path)
     try:
-        doc = YAML(typ="rt", pure=True).load(raw)
+        doc = _parser().load(raw)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -161,14 +194,8 @@ def _load_one(fs_path: Path) -> tuple[dict[str, Any], LineMap]:
 
 def _read_text(fs_path: Path) -> str:
     label = str(fs_path)
-    if fs_path.is_dir():
-        raise ScenarioError([Problem(label, None, (), "is a directory, not a scenario file")])
     try:
-        size = fs_path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            msg = f"file too large ({size} bytes; the limit is {MAX_FILE_BYTES})"
-            raise ScenarioError([Problem(label, 1, (), msg)])
-        data = fs_path.read_bytes()
+        data = _read_regular_file(fs_path, label)
     except FileNotFoundError:
         raise ScenarioError([Problem(label, None, (), "no such file")]) from None
     except OSError as exc:
@@ -182,6 +209,36 @@ def _read_text(fs_path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         msg = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
         raise ScenarioError([Problem(label, line, (), msg)]) from None
+
+
+def _read_regular_file(fs_path: Path, label: str) -> bytes:
+    """At most MAX_FILE_BYTES of a regular file. Anything else is refused before it is read:
+    a device (/dev/zero never ends, and its st_size is 0), a FIFO (opening one waits for a
+    writer), a socket or a directory. The file is opened without blocking and checked again
+    through its descriptor, and never more than the limit + 1 bytes are read."""
+    _refuse_irregular(os.stat(fs_path).st_mode, label)
+    fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        _refuse_irregular(os.fstat(fd).st_mode, label)
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        msg = f"file too large (over {MAX_FILE_BYTES} bytes, the limit)"
+        raise ScenarioError([Problem(label, 1, (), msg)])
+    return data
+
+
+def _refuse_irregular(mode: int, label: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        what = "is a directory, not a scenario file"
+    elif stat.S_ISFIFO(mode):
+        what = "is a pipe (FIFO), not a scenario file; save the scenario to a file"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "is a device, not a scenario file"
+    else:
+        what = "is not a regular file"
+    raise ScenarioError([Problem(label, None, (), what)])
 
 
 def _to_plain(node: Any, lines: LineMap, label: str, path: KeyPath, budget: list[int]) -> Any:
@@ -202,6 +259,9 @@ def _to_plain(node: Any, lines: LineMap, label: str, path: KeyPath, budget: list
             lines.set((*path, i), label, _line(_positions(node).get(i), lines, path))
             out.append(_to_plain(item, lines, label, (*path, i), budget))
         return out
+    if isinstance(node, float) and not math.isfinite(node):
+        msg = "must be a finite number (inf, nan and numbers past 1.8e308 are not)"
+        raise ScenarioError([Problem(label, lines.locate(path)[1], path, msg, float(node))])
     if isinstance(node, bool | int | float | type(None) | dt.date):
         return _plain_scalar(node)
     if isinstance(node, str) and type(node).__name__ in {"str", "ScalarString"} | _STRING_TYPES:
