@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -71,3 +73,31 @@ def test_a_wrong_metric_or_app_names_the_valid_ones(result: Result):
 def test_series_still_gives_a_date_indexed_series(result: Result):
     series = result.series("mau", "suite_sum")
     assert len(series) == 366 and series.index[0] == pd.Timestamp("2020-01-01")
+
+
+def test_aggregate_rows_are_flagged_so_real_apps_sum_to_suite_sum(result: Result):
+    for table in (result.daily, result.monthly):
+        assert table["is_aggregate"].dtype == bool
+        flagged = set(table.loc[table["is_aggregate"], "app"])
+        assert flagged == {"suite", "suite_sum"}
+        assert set(table.loc[~table["is_aggregate"], "app"]) == {"bank", "chat"}
+    daily = result.daily
+    apps = daily[~daily.is_aggregate].groupby("date")["mau"].sum()
+    suite_sum = daily[daily["app"] == "suite_sum"].set_index("date")["mau"]
+    pd.testing.assert_series_equal(apps, suite_sum, check_names=False)
+    assert "is_aggregate" not in result.metrics()
+
+
+def test_the_flag_is_not_hashed_so_hashes_stay_as_before(result: Result):
+    digest = hashlib.sha256()
+    for table in (result.daily, result.monthly, result.overlap, result.cohorts):
+        before = table.drop(columns=["is_aggregate"], errors="ignore")  # the tables as they were
+        digest.update(np.asarray(pd.util.hash_pandas_object(before, index=False)).tobytes())
+    assert result.output_hash() == digest.hexdigest()[:16]
+
+
+def test_flagging_leaves_the_callers_frame_alone(result: Result):
+    daily = result.daily.drop(columns=["is_aggregate"])
+    again = Result(**{**result.__dict__, "daily": daily})
+    assert "is_aggregate" not in daily.columns and "is_aggregate" in again.daily.columns
+    assert again.output_hash() == result.output_hash()

@@ -22,7 +22,8 @@ from sim.results.figures import write_figures
 from sim.results.result import Result
 
 FILES = {
-    "daily.parquet / daily.csv": "one row per (date, app): stocks, flows, DAU, WAU, MAU",
+    "daily.parquet / daily.csv": "one row per (date, app): stocks, flows, DAU, WAU, MAU; "
+    "is_aggregate marks the suite and suite_sum rows",
     "monthly.parquet / monthly.csv": "calendar-month MAU, month-end registered, mean DAU",
     "overlap.csv": "customers active (monthly) or registered (year ends) in two apps",
     "cohorts.csv": "retention of each registration-month cohort",

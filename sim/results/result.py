@@ -4,8 +4,11 @@
 
 - `daily`: one row per (date, app) with stocks (registered, engaged, lapsed), flows
   (new_*), activity (dau, wau, mau trailing 30 days) and dau_mau; app `suite` is the
-  de-duplicated suite (each customer once), `suite_sum` the sum over suite apps;
-- `monthly`: calendar-month MAU, month-end registered and mean DAU per app and for the suite;
+  de-duplicated suite (each customer once), `suite_sum` the sum over suite apps; the
+  boolean column `is_aggregate` is True on those two, so `daily[~daily.is_aggregate]`
+  holds the real apps only (summed over apps it gives suite_sum, not three times it);
+- `monthly`: calendar-month MAU, month-end registered and mean DAU per app and for the suite
+  (with the same `is_aggregate` column);
 - `overlap`: customers active in both of two apps in a calendar month (and registered in
   both, at year ends);
 - `cohorts`: retention of each registration-month cohort in later months.
@@ -42,6 +45,10 @@ class Result:
     cohorts: pd.DataFrame
     wall_seconds: float
     info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.daily = _flag_aggregates(self.daily)
+        self.monthly = _flag_aggregates(self.monthly)
 
     def __repr__(self) -> str:
         """One line: what was run, not the tables (they would flood the screen)."""
@@ -111,6 +118,9 @@ class Result:
         """A hash of every table: equal hashes mean identical results."""
         digest = hashlib.sha256()
         for table in (self.daily, self.monthly, self.overlap, self.cohorts):
+            # the aggregate flag follows from `app`: hashing the columns without it keeps
+            # the hashes of every earlier run
+            table = table.drop(columns=[AGGREGATE], errors="ignore")
             digest.update(np.asarray(pd.util.hash_pandas_object(table, index=False)).tobytes())
         return digest.hexdigest()[:16]
 
@@ -133,8 +143,23 @@ class Result:
         return growth_figure(self, metrics)
 
 
+AGGREGATE = "is_aggregate"  # flags the rows that add up apps (`aggregate` is a DataFrame method)
+AGGREGATE_APPS = ("suite", "suite_sum")
 _TABLES = ("daily", "monthly", "overlap", "cohorts")
-_NOT_METRICS = {"date", "app", "aggregate"}
+_NOT_METRICS = {"date", "app", AGGREGATE}
+
+
+def _flag_aggregates(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with a boolean `is_aggregate` column after `app` (a shallow copy: the caller's
+    frame is left as it was)."""
+    if "app" not in table.columns or AGGREGATE in table.columns:
+        return table
+    flagged = table.copy(deep=False)
+    where = list(flagged.columns).index("app") + 1
+    flagged.insert(where, AGGREGATE, flagged["app"].isin(AGGREGATE_APPS).to_numpy(dtype=bool))
+    return flagged
+
+
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
