@@ -115,6 +115,6 @@ def test_compare_command_writes_a_report_consistent_with_runs(tmp_path):
     scenario = sim.load_scenario(TINY)
     runs = [sim.run(scenario, seed=s) for s in range(3)]
     expected = np.mean([r.at("2020-12-31", "mau", "suite_sum") for r in runs])
-    assert row["base_mean"] == pytest.approx(expected, rel=1e-12)
+    assert row["base_mean"] == pytest.approx(expected, abs=0.5)  # whole customers in the CSV
     html = (out / "report.html").read_text()
     assert "http://" not in html and "https://" not in html

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli import argtypes
-from sim.cli.check import format_fit
+from sim.cli.check import fit_csv, format_fit
 from sim.report.folders import check_writable, markdown_table
 
 
@@ -74,7 +74,7 @@ def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> None:
 
     results = run_many(load_scenario(fitted), range(spec.seeds), spec.scale)
     table = fit_table(results, targets)
-    table.to_csv(out / "fit.csv", index=False)
+    fit_csv(table).to_csv(out / "fit.csv", index=False)
     shown = markdown_table(format_fit(table))
     (out / "fit.md").write_text(shown + "\n")
     print(shown)
