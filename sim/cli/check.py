@@ -12,6 +12,7 @@ import pandas as pd
 from sim.cli import argtypes
 from sim.report.folders import (
     RATIOS,
+    add_force_argument,
     atomic_folder,
     by_metric,
     check_writable,
@@ -37,6 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="output folder (default: reports/<scenario>-check)"
     )
 
+    add_force_argument(p)
+
 
 def execute(args: argparse.Namespace) -> int:
     from sim.experiments.executor import run_many
@@ -46,6 +49,8 @@ def execute(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets)
+    out = args.out or Path("reports") / f"{scenario.name}-check"
+    check_writable(out, replace_own=args.force)  # before simulating
     results = run_many(
         scenario,
         range(args.seeds),
@@ -56,8 +61,6 @@ def execute(args: argparse.Namespace) -> int:
     table = fit_table(results, targets)
     shown = format_fit(table)
     print(markdown_table(shown))
-    out = args.out or Path("reports") / f"{scenario.name}-check"
-    check_writable(out)
     with atomic_folder(out) as tmp:
         fit_csv(table).to_csv(tmp / "fit.csv", index=False)
         (tmp / "fit.md").write_text(markdown_table(shown) + "\n")

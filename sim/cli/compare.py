@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli import argtypes
-from sim.report.folders import check_writable
+from sim.report.folders import add_force_argument, check_writable
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,8 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=None,
-        help="output folder (default: reports/compare-<first scenario>)",
+        help="output folder (default: reports/compare-<a>-vs-<b>-... from every scenario's "
+        "name, or compare-<first>-<hash of the names> when that is over 80 characters)",
     )
+
+    add_force_argument(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -57,8 +60,8 @@ def execute(args: argparse.Namespace) -> int:
     _unique(names)
     dates = _dates(args.at, scenarios[0])
     outcome = _outcome(args.outcome)
-    out = args.out or Path("reports") / f"compare-{names[0]}"
-    check_writable(out)
+    out = args.out or Path("reports") / default_folder_name(names)
+    check_writable(out, replace_own=args.force)
     started = time.perf_counter()
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
     from sim.experiments.executor import _one
@@ -84,6 +87,22 @@ def execute(args: argparse.Namespace) -> int:
     write_comparison_report(cmp, dates, outcome, out, info)
     print(f"compared {len(names)} scenarios x {args.reps} seeds -> {out}")
     return 0
+
+
+MAX_FOLDER_NAME = 80
+
+
+def default_folder_name(names: list[str]) -> str:
+    """`compare-<a>-vs-<b>-...` from every scenario's name, so that comparing other what-ifs
+    does not land in the same folder; `compare-<first>-<8 hex digits>` (a hash of all the
+    names, in order) when that would be longer than 80 characters."""
+    import hashlib
+
+    full = "compare-" + "-vs-".join(names)
+    if len(full) <= MAX_FOLDER_NAME:
+        return full
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:8]
+    return f"compare-{names[0]}-{digest}"
 
 
 def _unique(names: list[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sim.cli import argtypes
 from sim.errors import EXIT_OK
-from sim.report.folders import check_writable
+from sim.report.folders import add_force_argument, check_writable
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "cross-checks on small worlds",
     )
 
+    add_force_argument(p)
+
 
 def execute(args: argparse.Namespace) -> int:
     from sim.cli.progress import day_progress
@@ -42,7 +44,7 @@ def execute(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     out = args.out or Path("reports") / scenario.name
-    check_writable(out)
+    check_writable(out, replace_own=args.force)
     with day_progress(scenario, enabled=not args.quiet) as progress:
         result = run(
             scenario, seed=args.seed, scale=args.scale, progress=progress, engine=args.engine

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from sim.cli import argtypes
-from sim.report.folders import check_writable
+from sim.report.folders import add_force_argument, check_writable
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="output folder (default: reports/sweep-<spec name>)"
     )
 
+    add_force_argument(p)
+
 
 def execute(args: argparse.Namespace) -> int:
     from tqdm import tqdm
@@ -42,7 +44,7 @@ def execute(args: argparse.Namespace) -> int:
     load_scenario(base)  # a bad base scenario is reported like any other
     base_tree, _ = load_tree(base)
     out = args.out or Path("reports") / f"sweep-{args.spec.stem}"
-    check_writable(out)
+    check_writable(out, replace_own=args.force)
     args.store.mkdir(parents=True, exist_ok=True)
     points = sw.design(spec)
     jobs = sw.jobs_for(spec, base_tree, points, args.store)

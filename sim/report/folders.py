@@ -94,9 +94,10 @@ def _refuse_unowned(out: Path) -> None:
         )
 
 
-def check_writable(out: Path) -> None:
+def check_writable(out: Path, replace_own: bool = True) -> None:
     """Fail before simulating if the report could not be written, or would replace a folder
-    that is not appsim's."""
+    that is not appsim's. With `replace_own=False` (the commands without --force) an
+    existing report folder appsim made is refused too."""
     resolved = out.resolve()
     if resolved.parent == resolved or resolved in _protected():
         raise UsageError(
@@ -114,6 +115,21 @@ def check_writable(out: Path) -> None:
         raise UsageError(f"--out {out}: exists and is not a folder")
     if out.exists():
         _refuse_unowned(out)
+        if not replace_own and any(out.iterdir()):
+            raise UsageError(
+                f"--out {out}: the folder exists (an earlier appsim report); pass --force to "
+                "replace it, or choose another --out"
+            )
+
+
+def add_force_argument(p: Any) -> None:
+    """The --force option every command that writes a report folder takes."""
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output folder if it exists and appsim made it (a folder appsim "
+        "did not make is never replaced)",
+    )
 
 
 def _protected() -> set[Path]:
