@@ -18,7 +18,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
     p.add_argument("--spec", type=Path, required=True, help="calibration spec YAML file")
     p.add_argument(
-        "--trials", type=argtypes.positive_int, default=None, help="override the spec's trial count"
+        "--trials",
+        type=argtypes.positive_int,
+        default=None,
+        help="trials (default: the spec's trial count)",
     )
     p.add_argument(
         "--workers",
@@ -26,7 +29,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=os.cpu_count() or 1,
         help="worker processes (default: all cores)",
     )
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (default: none, run locally)",
+    )
     p.add_argument(
         "--out",
         type=Path,

@@ -27,7 +27,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seeds", type=argtypes.positive_int, default=10, help="replications (seeds 0..N-1)"
     )
-    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
+    p.add_argument(
+        "--scale",
+        type=argtypes.scale,
+        default=None,
+        help="customers per agent (default: the scenario's)",
+    )
     p.add_argument(
         "--workers",
         type=argtypes.positive_int,

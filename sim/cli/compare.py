@@ -26,16 +26,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--outcome",
         default="mau:suite_sum",
-        help="metric:app the ranking uses (default mau:suite_sum)",
+        help="metric:app the ranking uses (default: mau:suite_sum)",
     )
-    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
+    p.add_argument(
+        "--scale",
+        type=argtypes.scale,
+        default=None,
+        help="customers per agent (default: the scenario's)",
+    )
     p.add_argument(
         "--workers",
         type=argtypes.positive_int,
         default=os.cpu_count() or 1,
         help="local worker processes (default: all cores)",
     )
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (default: none, run locally)",
+    )
     p.add_argument(
         "--out",
         type=Path,

@@ -13,7 +13,7 @@ from sim.report.folders import add_force_argument, check_writable
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
-        "--seed", type=argtypes.non_negative_int, default=0, help="random seed (default 0)"
+        "--seed", type=argtypes.non_negative_int, default=0, help="random seed (default: 0)"
     )
     p.add_argument(
         "--scale",

@@ -17,7 +17,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=1,
         help="run on a local Dask cluster of this many processes",
     )
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (default: none, run locally)",
+    )
     p.add_argument(
         "--store",
         type=Path,
