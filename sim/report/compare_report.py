@@ -151,15 +151,26 @@ def _summary_md(
             "",
             "## Common random numbers",
             "",
-            f"Median ratio of the paired to the independent-seeds interval width: {ratio:.2f} "
-            f"(the paired intervals are {1 / ratio:.1f}x narrower)."
-            if ratio == ratio
-            else "",
+            _crn_sentence(ratio),
             "`width_ratio` in `differences.csv` gives it per comparison.",
             "",
             "Files: `differences.csv` (every metric and app), `ranking.csv`, `figures/*.png`.",
             "",
         ]
+    )
+
+
+def _crn_sentence(ratio: float) -> str:
+    if ratio != ratio:  # NaN: one seed, or no comparison with any spread
+        return ""
+    if ratio == 0:
+        return (
+            "Median ratio of the paired to the independent-seeds interval width: 0 (the "
+            "scenarios give the same result on every seed: the paired intervals have no width)."
+        )
+    return (
+        f"Median ratio of the paired to the independent-seeds interval width: {ratio:.2f} "
+        f"(the paired intervals are {1 / ratio:.1f}x narrower)."
     )
 
 
