@@ -65,3 +65,11 @@ def short_repr(value: object, limit: int = 60) -> str:
 def missing() -> object:
     """The sentinel meaning 'no value to show' (for Problem.value)."""
     return _MISSING
+
+
+class ResultQueryError(KeyError, ValueError):
+    """A question a `Result` cannot answer (an unknown metric or app, a date outside the run);
+    the message says what is valid. A KeyError and a ValueError, so either catch works."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+
+from sim.cli.app import main
 
 from .conftest import ROOT, TINY
 
@@ -84,3 +87,21 @@ def test_run_writes_the_report(tmp_path):
     assert (
         json.loads((again / "manifest.json").read_text())["output_hash"] == manifest["output_hash"]
     )
+
+
+def _help(command: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    return " ".join(capsys.readouterr().out.split())  # argparse wraps lines anywhere
+
+
+def test_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]):
+    compare = _help("compare", capsys)
+    assert "replications (seeds 0..R-1) (default: 10)" in compare
+    assert "(default: mau:suite_sum)" in compare and "(default: the scenario's)" in compare
+    check = _help("check", capsys)
+    assert "replications (seeds 0..N-1) (default: 10)" in check
+    assert "(default: 1)" in _help("sweep", capsys)
+    run = _help("run", capsys)
+    assert "(default: 0)" in run and "(default: None)" not in run
+    assert "(default: False)" not in run  # flags have no default to show

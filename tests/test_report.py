@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,8 @@ import pytest
 
 import sim
 import sim.report.run_report
-from sim.report.folders import MARKER
+from sim.cli.check import fit_csv
+from sim.report.folders import MARKER, html_table, markdown_table
 from sim.report.run_report import write_run_report
 from sim.results.result import Result
 
@@ -156,3 +159,78 @@ def test_rewriting_replaces_the_report(result: Result, tmp_path: Path):
     assert (out / "summary.md").read_text().startswith(f"# {result.scenario.name}")
     assert (out / "manifest.json").is_file()
     assert leftovers(out.parent) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (110.7, "111"),
+        (3.96, "3.96"),
+        (0.0419, "0.0419"),
+        (1234.5, "1,230"),
+        (1_234_567.0, "1,230,000"),
+        (9.996, "10.0"),
+        (-52.34, "-52.3"),
+        (0.0004, "<0.001"),
+        (-0.0004, ">-0.001"),
+        (0.0, "0"),
+        (float("nan"), "–"),
+    ],
+)
+def test_one_number_format_in_markdown_and_html(value: float, shown: str):
+    """3 significant figures with thousands separators, in both kinds of table."""
+    df = pd.DataFrame({"x": [value]})
+    assert markdown_table(df).splitlines()[2] == f"| {shown} |"
+    assert f"<td>{html.escape(shown)}</td>" in html_table(df)
+
+
+def test_report_tables_show_millions_to_three_figures(report: Path, result: Result):
+    """The summary's MAU table shows 3 significant figures, not a fixed number of decimals."""
+    last = result.daily[result.daily["date"] == result.daily["date"].max()]
+    mau = float(last.loc[last["app"] == "bank", "mau"].iloc[0]) / 1e6
+    summary = (report / "summary.md").read_text()
+    three_figures = f"{float(f'{mau:.3g}'):.{2 - math.floor(math.log10(mau))}f}"
+    assert f"| bank | {three_figures}" not in summary  # registered comes first
+    assert f" {three_figures} |" in summary
+
+
+def test_csvs_hold_whole_customers_and_ratios_to_four_decimals(report: Path):
+    daily = pd.read_csv(report / "daily.csv")
+    for col in ("registered", "engaged", "dau", "wau", "mau", "new_registered"):
+        assert (
+            pd.api.types.is_integer_dtype(daily[col].dropna())
+            or (daily[col].dropna() % 1 == 0).all()
+        ), col
+    assert pd.api.types.is_integer_dtype(daily["mau"])
+    text = (report / "daily.csv").read_text().splitlines()
+    assert ".0," not in text[1]  # counts written as integers
+    assert (daily["dau_mau"].round(4) == daily["dau_mau"]).all()
+    assert daily["dau_mau"].between(0, 1).all() and (daily["dau_mau"] % 1 != 0).any()
+    monthly = pd.read_csv(report / "monthly.csv")
+    assert pd.api.types.is_integer_dtype(monthly["dau_mean"])
+    cohorts = pd.read_csv(report / "cohorts.csv")
+    assert pd.api.types.is_integer_dtype(cohorts["cohort_size"])
+    assert (cohorts["retention"].round(4) == cohorts["retention"]).all()
+    assert pd.read_parquet(report / "daily.parquet")["mau"].dtype == float  # every digit
+
+
+def test_fit_csv_rounds_each_row_by_its_metric():
+    table = pd.DataFrame(
+        {
+            "metric": ["mau", "dau_mau"],
+            "simulated_mean": [1_234_567.6, 0.2834567],
+            "band_5": [1_000_000.4, 0.25],
+            "band_95": [1_500_000.5, float("nan")],
+        }
+    )
+    lines = fit_csv(table).to_csv(index=False).splitlines()
+    assert lines[1] == "mau,1234568,1000000,1500000"
+    assert lines[2] == "dau_mau,0.2835,0.25,"
+
+
+def test_sweep_runs_csv_rounds_outcomes_but_not_parameters():
+    from sim.report.sweep_report import _runs_csv
+
+    table = pd.DataFrame({"point": [0], "seed": [0], "p": [0.0001234], "m": [12.6], "r": [0.12346]})
+    info = {"spec": {"outcomes": {"m": {"metric": "mau"}, "r": {"metric": "dau_mau"}}}}
+    assert _runs_csv(table, info).to_csv(index=False).splitlines()[1] == "0,0,0.0001234,13,0.1235"

@@ -41,10 +41,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"appsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
+        command = sub.add_parser(
+            name, help=help_text, description=help_text, formatter_class=DefaultsFormatter
+        )
         module.add_arguments(command)
         command.set_defaults(handler=module.execute)
     return parser
+
+
+class DefaultsFormatter(argparse.HelpFormatter):
+    """--help shows each option's default, unless its help already says it, or it has none
+    (None, or False for a flag)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            not action.option_strings
+            or "default" in text
+            or default is None
+            or default is False
+            or default is argparse.SUPPRESS
+        ):
+            return action.help
+        return f"{text} (default: %(default)s)"
 
 
 COMMANDS = {

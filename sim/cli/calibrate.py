@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli import argtypes
-from sim.cli.check import format_fit
+from sim.cli.check import fit_csv, format_fit
 from sim.errors import EXIT_FAIL, EXIT_OK, UsageError
 from sim.report.folders import check_writable, markdown_table
 
@@ -29,7 +29,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "of a best-fit search; writes posterior.parquet for `run --worlds`",
     )
     p.add_argument(
-        "--trials", type=argtypes.positive_int, default=None, help="override the spec's trial count"
+        "--trials",
+        type=argtypes.positive_int,
+        default=None,
+        help="trials (default: the spec's trial count)",
     )
     p.add_argument(
         "--workers",
@@ -37,7 +40,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=os.cpu_count() or 1,
         help="worker processes (default: all cores)",
     )
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (default: none, run locally)",
+    )
     p.add_argument(
         "--out",
         type=Path,
@@ -95,7 +102,7 @@ def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> list[str]
 
     results = run_many(load_scenario(fitted), range(spec.seeds), spec.scale)
     table = fit_table(results, targets)
-    table.to_csv(out / "fit.csv", index=False)
+    fit_csv(table).to_csv(out / "fit.csv", index=False)
     shown = markdown_table(format_fit(table))
     (out / "fit.md").write_text(shown + "\n")
     print(shown)

@@ -10,7 +10,15 @@ from pathlib import Path
 import pandas as pd
 
 from sim.cli import argtypes
-from sim.report.folders import atomic_folder, check_writable, markdown_table, write_json
+from sim.report.folders import (
+    RATIOS,
+    add_force_argument,
+    atomic_folder,
+    by_metric,
+    check_writable,
+    markdown_table,
+    write_json,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -19,7 +27,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seeds", type=argtypes.positive_int, default=10, help="replications (seeds 0..N-1)"
     )
-    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
+    p.add_argument(
+        "--scale",
+        type=argtypes.scale,
+        default=None,
+        help="customers per agent (default: the scenario's)",
+    )
     p.add_argument(
         "--workers",
         type=argtypes.positive_int,
@@ -29,6 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default: reports/<scenario>-check)"
     )
+
+    add_force_argument(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -40,7 +55,7 @@ def execute(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets, scenario)
     out = args.out or Path("reports") / f"{scenario.name}-check"
-    check_writable(out)  # before the runs, not after them
+    check_writable(out, replace_own=args.force)  # before the runs, not after them
     results = run_many(
         scenario,
         range(args.seeds),
@@ -52,7 +67,7 @@ def execute(args: argparse.Namespace) -> int:
     shown = format_fit(table)
     print(markdown_table(shown))
     with atomic_folder(out) as tmp:
-        table.to_csv(tmp / "fit.csv", index=False)
+        fit_csv(table).to_csv(tmp / "fit.csv", index=False)
         (tmp / "fit.md").write_text(markdown_table(shown) + "\n")
         targets_figure(results, targets).savefig(tmp / "targets.png", dpi=110)
         write_json(
@@ -69,11 +84,20 @@ def execute(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+FIT_VALUES = ["simulated_mean", "band_5", "band_95"]
+
+
+def fit_csv(table: pd.DataFrame) -> pd.DataFrame:
+    """The fit table as written to fit.csv: whole customers, ratio metrics to 4 decimals."""
+    return by_metric(table, FIT_VALUES)
+
+
 def format_fit(table: pd.DataFrame) -> pd.DataFrame:
-    """The fit table with values in millions, for people."""
+    """The fit table with customer counts in millions (ratios as they are), for people."""
     shown = table.copy()
-    for col in ("simulated_mean", "band_5", "band_95"):
-        shown[col] = (shown[col] / 1e6).round(2)
+    counts = ~shown["metric"].isin(RATIOS)
+    for col in FIT_VALUES:
+        shown[col] = shown[col].where(~counts, shown[col] / 1e6)
     shown["pass"] = shown["pass"].map({True: "pass", False: "FAIL"})
     return shown.rename(
         columns={"simulated_mean": "mean (M)", "band_5": "5% (M)", "band_95": "95% (M)"}

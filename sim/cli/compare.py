@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli import argtypes
-from sim.report.folders import check_writable
+from sim.report.folders import add_force_argument, check_writable
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,21 +26,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--outcome",
         default="mau:suite_sum",
-        help="metric:app the ranking uses (default mau:suite_sum)",
+        help="metric:app the ranking uses (default: mau:suite_sum)",
     )
-    p.add_argument("--scale", type=argtypes.scale, default=None, help="customers per agent")
+    p.add_argument(
+        "--scale",
+        type=argtypes.scale,
+        default=None,
+        help="customers per agent (default: the scenario's)",
+    )
     p.add_argument(
         "--workers",
         type=argtypes.positive_int,
         default=os.cpu_count() or 1,
         help="local worker processes (default: all cores)",
     )
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (default: none, run locally)",
+    )
     p.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="output folder (default: reports/compare-<first scenario>)",
+        help="output folder (default: reports/compare-<a>-vs-<b>-... from every scenario's "
+        "name, or compare-<first>-<hash of the names> when that is over 80 characters)",
     )
     p.add_argument(
         "--worlds",
@@ -55,6 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=20,
         help="worlds to draw with --worlds (default 20)",
     )
+
+    add_force_argument(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -76,8 +88,8 @@ def execute(args: argparse.Namespace) -> int:
     same_horizon(args.scenarios, scenarios)
     dates = table_dates(args.at, scenarios[0])
     outcome = parse_outcome(args.outcome, scenarios)
-    out = args.out or Path("reports") / f"compare-{names[0]}"
-    check_writable(out)
+    out = args.out or Path("reports") / default_folder_name(names)
+    check_writable(out, replace_own=args.force)
     started = time.perf_counter()
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
     from sim.experiments.executor import _one
@@ -103,6 +115,22 @@ def execute(args: argparse.Namespace) -> int:
     write_comparison_report(cmp, dates, outcome, out, info)
     print(f"compared {len(names)} scenarios x {args.reps} seeds -> {out}")
     return 0
+
+
+MAX_FOLDER_NAME = 80
+
+
+def default_folder_name(names: list[str]) -> str:
+    """`compare-<a>-vs-<b>-...` from every scenario's name, so that comparing other what-ifs
+    does not land in the same folder; `compare-<first>-<8 hex digits>` (a hash of all the
+    names, in order) when that would be longer than 80 characters."""
+    import hashlib
+
+    full = "compare-" + "-vs-".join(names)
+    if len(full) <= MAX_FOLDER_NAME:
+        return full
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:8]
+    return f"compare-{names[0]}-{digest}"
 
 
 def unique_names(names: list[str]) -> None:

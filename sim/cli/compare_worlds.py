@@ -9,7 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cli.compare import parse_outcome, same_horizon, table_dates, unique_names
+from sim.cli.compare import (
+    default_folder_name,
+    parse_outcome,
+    same_horizon,
+    table_dates,
+    unique_names,
+)
 from sim.errors import EXIT_OK, UsageError
 from sim.report.folders import check_writable
 
@@ -27,8 +33,8 @@ def execute(args: argparse.Namespace) -> int:
     same_horizon(args.scenarios, plain)
     dates = table_dates(args.at, plain[0])
     metric, app = parse_outcome(args.outcome, plain)
-    out = args.out or Path("reports") / f"compare-{names[0]}-worlds"
-    check_writable(out)
+    out = args.out or Path("reports") / f"{default_folder_name(names)}-worlds"
+    check_writable(out, replace_own=args.force)
     worlds = draw_worlds(load_posterior(args.worlds), args.n, seed=0)
     built = [[world_scenario(p, w) for w in worlds] for p in args.scenarios]
     pinned = {names[i]: sorted(set(built[i][0][1])) for i in range(len(names))}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sim.cli import argtypes
 from sim.errors import EXIT_OK
-from sim.report.folders import check_writable
+from sim.report.folders import add_force_argument, check_writable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument(
-        "--seed", type=argtypes.non_negative_int, default=0, help="random seed (default 0)"
+        "--seed", type=argtypes.non_negative_int, default=0, help="random seed (default: 0)"
     )
     p.add_argument(
         "--scale",
@@ -56,6 +56,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "cross-checks on small worlds",
     )
 
+    add_force_argument(p)
+
 
 def execute(args: argparse.Namespace) -> int:
     from sim.cli.progress import day_progress
@@ -65,7 +67,7 @@ def execute(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     out = args.out or Path("reports") / scenario.name
-    check_writable(out)
+    check_writable(out, replace_own=args.force)
     with day_progress(scenario, enabled=not args.quiet) as progress:
         result = run(
             scenario, seed=args.seed, scale=args.scale, progress=progress, engine=args.engine

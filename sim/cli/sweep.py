@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from sim.cli import argtypes
-from sim.report.folders import check_writable
+from sim.report.folders import add_force_argument, check_writable
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -17,7 +17,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=1,
         help="run on a local Dask cluster of this many processes",
     )
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of an existing Dask scheduler (default: none, run locally)",
+    )
     p.add_argument(
         "--store",
         type=Path,
@@ -27,6 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default: reports/sweep-<spec name>)"
     )
+
+    add_force_argument(p)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -39,7 +45,7 @@ def execute(args: argparse.Namespace) -> int:
     spec, base = sw.load_sweep(args.spec)  # loads and checks the base scenario too
     base_tree, _ = load_tree(base)
     out = args.out or Path("reports") / f"sweep-{args.spec.stem}"
-    check_writable(out)
+    check_writable(out, replace_own=args.force)
     args.store.mkdir(parents=True, exist_ok=True)
     points = sw.design(spec)
     jobs = sw.jobs_for(spec, base_tree, points, args.store)

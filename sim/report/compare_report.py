@@ -14,8 +14,10 @@ import pandas as pd
 
 from sim.experiments.compare import Comparison, crn_summary, paired_differences, ranking
 from sim.report.folders import (
+    RATIOS,
     atomic_folder,
     file_list,
+    for_csv,
     html_image,
     html_page,
     html_table,
@@ -36,11 +38,18 @@ def write_comparison_report(
     diffs = paired_differences(cmp, dates)
     ranked = ranking(cmp, outcome[0], outcome[1], dates[-1])
     with atomic_folder(out_dir) as tmp:
-        diffs.to_csv(tmp / "differences.csv", index=False)
-        ranked.to_csv(tmp / "ranking.csv", index=False)
+        for_csv(diffs).to_csv(tmp / "differences.csv", index=False)
+        outcome_is_ratio = outcome[0] in RATIOS
+        outcome_cols = ["mean", "p5", "p95"]
+        ranked_csv = for_csv(
+            ranked,
+            counts=[] if outcome_is_ratio else outcome_cols,
+            ratios=[*RATIOS, *(outcome_cols if outcome_is_ratio else [])],
+        )
+        ranked_csv.to_csv(tmp / "ranking.csv", index=False)
         figures = _figures(cmp, tmp / "figures")
         headline = headline_table(diffs)
-        shown_rank = _millions(ranked, ["mean", "p5", "p95"])
+        shown_rank = ranked if outcome_is_ratio else _millions(ranked, outcome_cols)
         ratio = crn_summary(diffs)
         (tmp / "summary.md").write_text(_summary_md(cmp, headline, shown_rank, outcome, ratio))
         (tmp / "report.html").write_text(
@@ -58,8 +67,7 @@ def headline_table(diffs: pd.DataFrame) -> pd.DataFrame:
     suite = diffs[diffs["app"].isin(["suite", "suite_sum"])].copy()
     suite["measure"] = suite["metric"] + " " + suite["app"]
     cols = ["difference", "ci_low", "ci_high", "mean", "base_mean"]
-    suite[cols] = (suite[cols] / 1e6).round(2)
-    suite["width_ratio"] = suite["width_ratio"].round(2)
+    suite[cols] = suite[cols] / 1e6
     return suite[
         [
             "scenario",
@@ -77,7 +85,7 @@ def headline_table(diffs: pd.DataFrame) -> pd.DataFrame:
 
 def _millions(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     out = df.copy()
-    out[cols] = (out[cols] / 1e6).round(2)
+    out[cols] = out[cols] / 1e6
     return out
 
 
@@ -144,15 +152,26 @@ def _summary_md(
             "",
             "## Common random numbers",
             "",
-            f"Median ratio of the paired to the independent-seeds interval width: {ratio:.2f} "
-            f"(the paired intervals are {1 / ratio:.1f}x narrower)."
-            if ratio == ratio
-            else "",
+            _crn_sentence(ratio),
             "`width_ratio` in `differences.csv` gives it per comparison.",
             "",
             "Files: `differences.csv` (every metric and app), `ranking.csv`, `figures/*.png`.",
             "",
         ]
+    )
+
+
+def _crn_sentence(ratio: float) -> str:
+    if ratio != ratio:  # NaN: one seed, or no comparison with any spread
+        return ""
+    if ratio == 0:
+        return (
+            "Median ratio of the paired to the independent-seeds interval width: 0 (the "
+            "scenarios give the same result on every seed: the paired intervals have no width)."
+        )
+    return (
+        f"Median ratio of the paired to the independent-seeds interval width: {ratio:.2f} "
+        f"(the paired intervals are {1 / ratio:.1f}x narrower)."
     )
 
 
@@ -167,7 +186,7 @@ def _html(
 ) -> str:
     apps = diffs[~diffs["app"].isin(["suite", "suite_sum"])]
     apps = _millions(apps, ["base_mean", "mean", "difference", "ci_low", "ci_high"])
-    apps = apps.drop(columns=["ci_half_paired", "ci_half_independent"]).round(3)
+    apps = apps.drop(columns=["ci_half_paired", "ci_half_independent"])
     parts = [
         f"<p>{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds, common random numbers. "
         f"Differences against <b>{html.escape(cmp.names[0])}</b>, millions, 95% CI.</p>",

@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,10 @@ def _refuse_unowned(out: Path) -> None:
         )
 
 
-def check_writable(out: Path) -> None:
+def check_writable(out: Path, replace_own: bool = True) -> None:
     """Fail before simulating if the report could not be written, or would replace a folder
-    that is not appsim's."""
+    that is not appsim's. With `replace_own=False` (the commands without --force) an
+    existing report folder appsim made is refused too."""
     resolved = out.resolve()
     if resolved.parent == resolved or resolved in _protected():
         raise UsageError(
@@ -113,6 +115,21 @@ def check_writable(out: Path) -> None:
         raise UsageError(f"--out {out}: exists and is not a folder")
     if out.exists():
         _refuse_unowned(out)
+        if not replace_own and any(out.iterdir()):
+            raise UsageError(
+                f"--out {out}: the folder exists (an earlier appsim report); pass --force to "
+                "replace it, or choose another --out"
+            )
+
+
+def add_force_argument(p: Any) -> None:
+    """The --force option every command that writes a report folder takes."""
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the output folder if it exists and appsim made it (a folder appsim "
+        "did not make is never replaced)",
+    )
 
 
 def _protected() -> set[Path]:
@@ -181,8 +198,69 @@ def html_table(df: pd.DataFrame) -> str:
 
 
 def _float_cell(value: float) -> str:
-    """A float as both tables show it: thousands separated above 10, 3 digits below."""
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+    """A number as every report table (markdown and HTML) shows it: 3 significant figures,
+    thousands separated (110.7 -> 111, 3.96 -> 3.96, 0.0419 -> 0.0419, 1234567 -> 1,230,000);
+    `<0.001` for a small non-zero value, so that `0` means exactly zero."""
+    if value != value:  # NaN
+        return NOT_APPLICABLE
+    if value == 0:
+        return "0"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if abs(value) < 0.001:
+        return "<0.001" if value > 0 else ">-0.001"
+    rounded = float(f"{value:.3g}")
+    decimals = max(0, 2 - math.floor(math.log10(abs(rounded))))
+    return f"{rounded:,.{decimals}f}"
+
+
+# columns (and metrics) that are ratios, not customer counts
+RATIOS = frozenset(
+    {"dau_mau", "retention", "width_ratio", "share_of_seeds_best", "share_of_seeds_ahead_of_next"}
+)
+
+
+def for_csv(
+    df: pd.DataFrame, counts: Iterable[str] | None = None, ratios: Iterable[str] = RATIOS
+) -> pd.DataFrame:
+    """`df` as reports write it to CSV: customer counts in whole customers, ratios to 4
+    decimals. `counts` defaults to every float column that is not a ratio; columns in neither
+    (a sweep's parameter values, say) are left as they are."""
+    out = df.copy()
+    ratio_cols = [c for c in out.columns if c in set(ratios)]
+    if counts is None:
+        counts = [
+            c for c in out.columns if c not in ratio_cols and pd.api.types.is_float_dtype(out[c])
+        ]
+    for col in counts:
+        if col in out.columns:
+            out[col] = whole(out[col])
+    for col in ratio_cols:
+        out[col] = out[col].astype(float).round(4)
+    return out
+
+
+def whole(values: pd.Series) -> pd.Series:
+    """Customer counts rounded to whole customers (a nullable integer where there are gaps)."""
+    rounded = values.astype(float).round()
+    finite = rounded.replace([math.inf, -math.inf], math.nan)
+    if finite.isna().any():
+        return finite.astype("Int64")
+    return rounded.astype("int64")
+
+
+def by_metric(df: pd.DataFrame, columns: list[str], metric: str = "metric") -> pd.DataFrame:
+    """For tables with one metric per row (a fit table): each row's values in whole
+    customers, or to 4 decimals where the row's metric is a ratio."""
+    out = df.copy()
+    ratio_rows = out[metric].isin(RATIOS)
+    for col in columns:
+        values = [
+            round(float(v), 4) if is_ratio or v != v else round(float(v))
+            for v, is_ratio in zip(out[col], ratio_rows, strict=True)
+        ]
+        out[col] = pd.Series(values, index=out.index, dtype=object)
+    return out
 
 
 def html_image(path: Path, alt: str) -> str:

@@ -13,6 +13,7 @@ from sim.report.bands import write_bands
 from sim.report.folders import (
     atomic_folder,
     file_list,
+    for_csv,
     html_image,
     html_page,
     html_table,
@@ -24,10 +25,13 @@ from sim.results.figures import write_figures
 from sim.results.result import Result
 
 FILES = {
-    "daily.parquet / daily.csv": "one row per (date, app): stocks, flows, DAU, WAU, MAU",
+    "daily.parquet / daily.csv": "one row per (date, app): stocks, flows, DAU, WAU, MAU; "
+    "is_aggregate marks the suite and suite_sum rows",
     "monthly.parquet / monthly.csv": "calendar-month MAU, month-end registered, mean DAU",
     "overlap.csv": "customers active (monthly) or registered (year ends) in two apps",
     "cohorts.csv": "retention of each registration-month cohort",
+    "*.csv": "customer counts in whole customers, ratios (dau_mau, retention) to 4 decimals; "
+    "the parquet files keep every digit",
     "figures/*.png": "growth curves per app; suite MAU summed vs de-duplicated",
     "manifest.json": "scenario hash, seed, scale, version, wall time, output hash",
 }
@@ -52,11 +56,11 @@ def write_run_report(
 
 def _write_tables(result: Result, folder: Path) -> None:
     result.daily.to_parquet(folder / "daily.parquet", index=False)
-    result.daily.to_csv(folder / "daily.csv", index=False)
+    for_csv(result.daily).to_csv(folder / "daily.csv", index=False)
     result.monthly.to_parquet(folder / "monthly.parquet", index=False)
-    result.monthly.to_csv(folder / "monthly.csv", index=False)
-    result.overlap.to_csv(folder / "overlap.csv", index=False)
-    result.cohorts.to_csv(folder / "cohorts.csv", index=False)
+    for_csv(result.monthly).to_csv(folder / "monthly.csv", index=False)
+    for_csv(result.overlap).to_csv(folder / "overlap.csv", index=False)
+    for_csv(result.cohorts).to_csv(folder / "cohorts.csv", index=False)
 
 
 def key_dates(result: Result) -> list[pd.Timestamp]:
@@ -76,7 +80,7 @@ def mau_table(result: Result) -> pd.DataFrame:
     rows = daily[daily["date"].isin(key_dates(result))]
     table = rows.pivot(index="date", columns="app", values="mau") / 1e6
     columns = [*result.scenario.apps, "suite_sum", "suite"]
-    table = table[columns].round(1).reset_index()
+    table = table[columns].reset_index()
     table.columns.name = None  # the pivot's leftover axis name would add a header cell
     table["date"] = table["date"].dt.date.astype(str)
     return table
@@ -88,7 +92,7 @@ def final_table(result: Result) -> pd.DataFrame:
     table = last[["app", "registered", "engaged", "dau", "mau"]].copy()
     table[["registered", "engaged", "dau", "mau"]] /= 1e6
     table["dau_mau"] = last["dau_mau"].to_numpy()
-    return table.round(3)
+    return table
 
 
 def summary_markdown(result: Result) -> str:

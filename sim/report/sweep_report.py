@@ -12,8 +12,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.report.folders import (
+    RATIOS,
     atomic_folder,
     file_list,
+    for_csv,
     html_image,
     html_page,
     html_table,
@@ -28,7 +30,7 @@ def write_sweep_report(
 ) -> Path:
     with atomic_folder(out_dir) as tmp:
         table.to_parquet(tmp / "runs.parquet", index=False)
-        table.to_csv(tmp / "runs.csv", index=False)
+        _runs_csv(table, info).to_csv(tmp / "runs.csv", index=False)
         figures = []
         if not indices.empty:
             indices.to_csv(tmp / "sensitivity.csv", index=False)
@@ -36,18 +38,21 @@ def write_sweep_report(
         (tmp / "summary.md").write_text(_summary(table, indices, info))
         body = [f"<p>{len(table)} runs.</p>"]
         if not indices.empty:
-            body += ["<h2>Sensitivity</h2>", html_table(_rounded(indices))]
+            body += ["<h2>Sensitivity</h2>", html_table(indices)]
             body += [html_image(p, p.stem) for p in figures]
         (tmp / "report.html").write_text(html_page("appsim sweep", "\n".join(body)))
         write_json(tmp / "manifest.json", {**info, "files": file_list(tmp)})
     return out_dir
 
 
-def _rounded(indices: pd.DataFrame) -> pd.DataFrame:
-    out = indices.copy()
-    numeric = out.select_dtypes("number").columns
-    out[numeric] = out[numeric].astype(float).map(lambda v: float(f"{v:.4g}"))
-    return out
+def _runs_csv(table: pd.DataFrame, info: dict[str, Any]) -> pd.DataFrame:
+    """The runs with outcomes in whole customers (ratio outcomes to 4 decimals); the
+    parameter values as drawn."""
+    outcomes = (info.get("spec") or {}).get("outcomes") or {}
+    metrics = {name: o.get("metric") for name, o in outcomes.items() if isinstance(o, dict)}
+    counts = [n for n, m in metrics.items() if m not in RATIOS and n in table.columns]
+    ratios = [n for n, m in metrics.items() if m in RATIOS and n in table.columns]
+    return for_csv(table, counts=counts, ratios=ratios)
 
 
 def _tornados(indices: pd.DataFrame, folder: Path) -> list[Path]:
@@ -84,7 +89,7 @@ def _summary(table: pd.DataFrame, indices: pd.DataFrame, info: dict[str, Any]) -
         "",
     ]
     if not indices.empty:
-        ranked = _rounded(indices).sort_values(["outcome", "value"], ascending=[True, False])
+        ranked = indices.sort_values(["outcome", "value"], ascending=[True, False])
         lines += ["## Sensitivity (ranked)", "", markdown_table(ranked), ""]
     lines += [
         "`runs.parquet`: every run's inputs and outcomes; the store keeps each run's "
