@@ -105,3 +105,17 @@ def test_help_shows_the_defaults(capsys: pytest.CaptureFixture[str]):
     run = _help("run", capsys)
     assert "(default: 0)" in run and "(default: None)" not in run
     assert "(default: False)" not in run  # flags have no default to show
+
+
+def test_help_and_validate_start_cheap_without_numba_or_pandas():
+    """A cheap start: `--help` loads no pandas, `validate` no numba (each costs seconds on a
+    cold disk, and a sweep's workers or a user's shell pay it every time)."""
+    probe = (
+        "import sys\n"
+        "from sim.cli.app import main\n"
+        "assert 'pandas' not in sys.modules, 'pandas at import'\n"
+        f"assert main(['validate', {str(ROOT / 'scenarios/baseline.yaml')!r}]) == 0\n"
+        "assert 'numba' not in sys.modules, 'numba in validate'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

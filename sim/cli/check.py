@@ -6,8 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.cli import argtypes
 from sim.report.folders import (
@@ -19,6 +18,9 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -16,11 +16,12 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import UsageError
+
+if TYPE_CHECKING:  # pandas loads on first use: `appsim --help` and `validate` start fast
+    import pandas as pd
 
 MARKER = ".appsim-folder.json"  # in every folder appsim makes: the only kind it will replace
 
@@ -158,6 +159,8 @@ def _cell(value: object) -> str:
         return NOT_APPLICABLE
     if isinstance(value, float):
         return _float_cell(value)
+    import pandas as pd
+
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     return str(value)
@@ -226,12 +229,12 @@ def for_csv(
     """`df` as reports write it to CSV: customer counts in whole customers, ratios to 4
     decimals. `counts` defaults to every float column that is not a ratio; columns in neither
     (a sweep's parameter values, say) are left as they are."""
+    from pandas.api.types import is_float_dtype
+
     out = df.copy()
     ratio_cols = [c for c in out.columns if c in set(ratios)]
     if counts is None:
-        counts = [
-            c for c in out.columns if c not in ratio_cols and pd.api.types.is_float_dtype(out[c])
-        ]
+        counts = [c for c in out.columns if c not in ratio_cols and is_float_dtype(out[c])]
     for col in counts:
         if col in out.columns:
             out[col] = whole(out[col])
@@ -259,7 +262,7 @@ def by_metric(df: pd.DataFrame, columns: list[str], metric: str = "metric") -> p
             round(float(v), 4) if is_ratio or v != v else round(float(v))
             for v, is_ratio in zip(out[col], ratio_rows, strict=True)
         ]
-        out[col] = pd.Series(values, index=out.index, dtype=object)
+        out[col] = type(out[col])(values, index=out.index, dtype=object)
     return out
 
 
