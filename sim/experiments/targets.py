@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import Problem, ScenarioError
 from sim.experiments.outcomes import reading_problems
+from sim.experiments.series_targets import read_series
 from sim.results.result import Result
 from sim.scenario.load import _problem
 from sim.scenario.schema import Date, Model, Scenario
@@ -31,6 +32,13 @@ class Target(Model):
     relation: Literal[">=", "<=", "~="]
     value: float = Field(gt=0)
     band: tuple[float, float] | None = Field(None, description="[low, high] for '~='")
+    rel_tol: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="tolerance for rounding and definitions: the interval widened by the "
+        "factor 1 + rel_tol at each open end, in log space",
+    )
     source: str = ""
     reading: str = ""
 
@@ -43,13 +51,14 @@ class Target(Model):
         return self
 
     def bounds(self) -> tuple[float, float]:
-        """The interval of simulated values that pass."""
+        """The interval of simulated values that pass (widened by `rel_tol`)."""
+        widen = 1.0 + self.rel_tol
         if self.relation == ">=":
-            return self.value, math.inf
+            return self.value / widen, math.inf
         if self.relation == "<=":
-            return 0.0, self.value
+            return 0.0, self.value * widen
         assert self.band is not None
-        return self.band
+        return self.band[0] / widen, self.band[1] * widen
 
     def miss(self, simulated: float) -> float:
         """Log-ratio by which `simulated` lies outside the passing interval (0 inside)."""
@@ -62,9 +71,23 @@ class Target(Model):
         return 0.0
 
 
+class SeriesFile(Model):
+    """A CSV of monthly figures (`date, app, metric, value[, rel_tol]`), e.g. a bank's own."""
+
+    file: str = Field(min_length=1, description="path of the CSV, relative to this file")
+    rel_tol: float = Field(
+        0.1,
+        ge=0.0,
+        lt=1.0,
+        description="default tolerance of its rows: value / (1 + tol) .. value x (1 + tol)",
+    )
+    source: str = Field(min_length=1)
+
+
 class TargetSet(Model):
     source: str = ""
-    targets: dict[str, Target] = Field(min_length=1)
+    targets: dict[str, Target] = Field(default_factory=dict)
+    series: list[SeriesFile] = Field(default_factory=list)
 
 
 def load_targets(path: str | Path, scenario: Scenario | None = None) -> TargetSet:
@@ -75,6 +98,11 @@ def load_targets(path: str | Path, scenario: Scenario | None = None) -> TargetSe
         targets = TargetSet.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+    for i, series in enumerate(targets.series):
+        rows = read_series(Path(path).parent / series.file, series, lines, ("series", i, "file"))
+        targets.targets.update(rows)
+    if not targets.targets:
+        raise ScenarioError([lines.problem(("targets",), "no targets (and no series rows)")])
     if scenario is not None:
         problems = _cross_problems(targets, scenario, lines)
         if problems:

@@ -1,0 +1,91 @@
+"""Series targets: a CSV of dated figures (`date, app, metric, value[, rel_tol]`), one target
+a row, each the interval value / (1 + tol) .. value x (1 + tol) (symmetric in log space).
+
+A bank analyst fills it from the bank's own monthly data; the targets file names it
+(`series: [{file: ..., rel_tol: 0.1, source: ...}]`). Every mistake is located at its CSV
+line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.errors import KeyPath, Problem, ScenarioError
+from sim.scenario.yamlio import LineMap
+
+if TYPE_CHECKING:
+    from sim.experiments.targets import SeriesFile, Target
+
+COLUMNS = ("date", "app", "metric", "value")
+MAX_ROWS = 100_000
+
+
+def read_series(path: Path, spec: SeriesFile, lines: LineMap, where: KeyPath) -> dict[str, Target]:
+    """The targets of one series CSV, named `app.metric.date`."""
+    if not path.is_file():
+        raise ScenarioError([lines.problem(where, "no such CSV file", str(path))])
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = [row for _, row in zip(range(MAX_ROWS), reader, strict=False)]
+        header = set(reader.fieldnames or ())
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ScenarioError(
+            [lines.problem(where, f"the CSV needs columns {', '.join(COLUMNS)}", str(path))]
+        )
+    out: dict[str, Target] = {}
+    problems: list[Problem] = []
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
+        target = _target(row, spec, str(path), number, problems)
+        if target is not None:
+            out[f"{target.app}.{target.metric}.{target.date.isoformat()}"] = target
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _target(
+    row: dict[str, Any], spec: SeriesFile, file: str, line: int, problems: list[Problem]
+) -> Target | None:
+    from sim.experiments.targets import Target
+
+    try:
+        day = dt.date.fromisoformat(row["date"].strip())
+    except (ValueError, AttributeError):
+        problems.append(Problem(file, line, ("date",), "use YYYY-MM-DD", row.get("date")))
+        return None
+    value = _number(row, "value", file, line, problems)
+    tol_text = (row.get("rel_tol") or "").strip()
+    tol = _number(row, "rel_tol", file, line, problems) if tol_text else spec.rel_tol
+    if value is None or tol is None:
+        return None
+    if value <= 0 or not 0 <= tol < 1:
+        problems.append(Problem(file, line, ("value",), "value > 0 and 0 <= rel_tol < 1", value))
+        return None
+    return Target(
+        metric=row["metric"].strip(),
+        app=row["app"].strip(),
+        date=day,
+        relation="~=",
+        value=value,
+        band=(value / (1 + tol), value * (1 + tol)),
+        rel_tol=0.0,  # the tolerance is already the band
+        source=f"{spec.source} ({Path(file).name}:{line})",
+    )
+
+
+def _number(
+    row: dict[str, Any], key: str, file: str, line: int, bad: list[Problem]
+) -> float | None:
+    try:
+        value = float(str(row.get(key)).strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        bad.append(Problem(file, line, (key,), "not a finite number", row.get(key)))
+        return None
+    return value

@@ -1,0 +1,70 @@
+"""Series targets from a CSV, and the tolerance that widens a target's interval."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.errors import ScenarioError
+from sim.experiments.targets import Target, load_targets
+
+HEADER = "date,app,metric,value\n"
+POINT = {"metric": "mau", "app": "bank", "date": "2020-06-30", "value": 100.0}
+
+
+def write_files(tmp_path, csv_text: str):
+    (tmp_path / "monthly.csv").write_text(csv_text)
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        "source: test\n"
+        "targets:\n"
+        "  point: {metric: dau, app: bank, date: 2020-12-31, relation: '>=', value: 10}\n"
+        "series:\n"
+        "  - {file: monthly.csv, rel_tol: 0.1, source: the bank's monthly report}\n"
+    )
+    return path
+
+
+def test_each_csv_row_is_a_target_symmetric_in_log_space(tmp_path):
+    path = write_files(
+        tmp_path,
+        "date,app,metric,value,rel_tol\n2020-06-30,bank,mau,5000,\n2020-07-31,bank,mau,6000,0.5\n",
+    )
+    targets = load_targets(path).targets
+    assert set(targets) == {"point", "bank.mau.2020-06-30", "bank.mau.2020-07-31"}
+    june = targets["bank.mau.2020-06-30"]
+    low, high = june.bounds()
+    assert math.log(5000 / low) == pytest.approx(math.log(high / 5000))  # symmetric
+    assert high == pytest.approx(5500)  # the file's default tolerance, 0.1
+    assert targets["bank.mau.2020-07-31"].bounds()[1] == pytest.approx(9000)  # its own 0.5
+    assert "monthly.csv:2" in june.source
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "fragment"),
+    [
+        (
+            "date,app,metric,value\n2020-06-30,bank,mau,5000\n30/07/2020,bank,mau,1\n",
+            ":3: date: use YYYY-MM-DD",
+        ),
+        ("date,app,metric,value\n2020-06-30,bank,mau,lots\n", ":2: value: not a finite number"),
+        (
+            "date,app,value\n2020-06-30,bank,5000\n",
+            "the CSV needs columns date, app, metric, value",
+        ),
+    ],
+)
+def test_a_bad_csv_row_is_located(tmp_path, csv_text, fragment):
+    path = write_files(tmp_path, csv_text)
+    with pytest.raises(ScenarioError) as caught:
+        load_targets(path)
+    assert fragment in str(caught.value.problems[0])
+
+
+def test_rel_tol_widens_an_inequality_by_its_factor():
+    strict = Target.model_validate({**POINT, "relation": ">="})
+    tolerant = Target.model_validate({**POINT, "relation": ">=", "rel_tol": 0.05})
+    assert strict.miss(96.0) > 0
+    assert tolerant.miss(96.0) == 0.0
+    assert tolerant.miss(90.0) == pytest.approx(math.log(100 / 1.05 / 90))
