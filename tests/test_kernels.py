@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 import sim
 import sim.engine.compiled
 from sim.engine import activity as kernels
+from sim.engine import column_scans
 from sim.engine.app_state import NO_DAY
 
 from .conftest import build
@@ -181,7 +182,7 @@ def test_month_overlap_counted_as_it_goes_equals_the_month_end_count(kernel):
             users = rng.choice(5_000, 60, replace=False).astype(np.int32)
             first = users[month_mask[users] & (1 << app) == 0]
             mask_step(first, month_mask, app, overlap)
-    combos = kernels.count_masks(month_mask, 5)
+    combos = column_scans.count_masks(month_mask, 5)
     np.testing.assert_array_equal(overlap, sim.engine.recorder._overlap(combos, 5))
 
 
@@ -189,9 +190,9 @@ def test_state_combinations_counted_compiled_equal_numpy(monkeypatch):
     pytest.importorskip("numba")
     rng = np.random.default_rng(12)
     states = [rng.integers(0, 5, 10_000).astype(np.uint8) for _ in range(4)]
-    compiled = kernels.count_state_masks(states, 2, 3)
+    compiled = column_scans.count_state_masks(states, 2, 3)
     monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
-    np.testing.assert_array_equal(compiled, kernels.count_state_masks(states, 2, 3))
+    np.testing.assert_array_equal(compiled, column_scans.count_state_masks(states, 2, 3))
     registered = [(s == 2) | (s == 3) for s in states]
     both_first_two = np.count_nonzero(registered[0] & registered[1])
     assert sum(c for combo, c in enumerate(compiled) if combo & 3 == 3) == both_first_two
@@ -230,7 +231,7 @@ def test_positions_of_equals_flatnonzero(size):
     """The compiled scan (whole 64-member masks by blocks, then a tail) finds every match."""
     pytest.importorskip("numba")
     values = np.random.default_rng(size).integers(0, 5, size).astype(np.int16)
-    found = kernels.positions_of(values, 3)
+    found = column_scans.positions_of(values, 3)
     np.testing.assert_array_equal(found, np.flatnonzero(values == 3))
     assert found.dtype == np.intp
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def non_negative_int(text: str) -> int:
@@ -37,3 +38,27 @@ def _whole(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def add_scale(p: argparse.ArgumentParser) -> None:
+    """`--scale`: customers per agent, the scenario's unless given."""
+    p.add_argument(
+        "--scale", type=scale, default=None, help="customers per agent (default: the scenario's)"
+    )
+
+
+def add_backend(p: argparse.ArgumentParser, scheduler: bool = True) -> None:
+    """`--workers` (local processes, all cores by default) and `--scheduler` (a Dask
+    cluster's address): where a multi-run command's runs go."""
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="local worker processes (default: all cores)",
+    )
+    if scheduler:
+        p.add_argument(
+            "--scheduler",
+            default=None,
+            help="address of an existing Dask scheduler (default: none, run locally)",
+        )

@@ -34,17 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="trials (default: the spec's trial count)",
     )
-    p.add_argument(
-        "--workers",
-        type=argtypes.positive_int,
-        default=os.cpu_count() or 1,
-        help="worker processes (default: all cores)",
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="address of an existing Dask scheduler (default: none, run locally)",
-    )
+    argtypes.add_backend(p)
     p.add_argument(
         "--out",
         type=Path,

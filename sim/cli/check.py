@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,18 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--seeds", type=argtypes.positive_int, default=10, help="replications (seeds 0..N-1)"
     )
-    p.add_argument(
-        "--scale",
-        type=argtypes.scale,
-        default=None,
-        help="customers per agent (default: the scenario's)",
-    )
-    p.add_argument(
-        "--workers",
-        type=argtypes.positive_int,
-        default=os.cpu_count() or 1,
-        help="local worker processes (default: all cores)",
-    )
+    argtypes.add_scale(p)
+    argtypes.add_backend(p, scheduler=False)
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default: reports/<scenario>-check)"
     )

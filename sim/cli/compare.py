@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,23 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default="mau:suite_sum",
         help="metric:app the ranking uses (default: mau:suite_sum)",
     )
-    p.add_argument(
-        "--scale",
-        type=argtypes.scale,
-        default=None,
-        help="customers per agent (default: the scenario's)",
-    )
-    p.add_argument(
-        "--workers",
-        type=argtypes.positive_int,
-        default=os.cpu_count() or 1,
-        help="local worker processes (default: all cores)",
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="address of an existing Dask scheduler (default: none, run locally)",
-    )
+    argtypes.add_scale(p)
+    argtypes.add_backend(p)
     p.add_argument(
         "--out",
         type=Path,

@@ -21,21 +21,19 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine.column_scans import BLOCK, EMPTY, jit_read_masks, scratch
 from sim.engine.compiled import (
     AHEAD,
     below_mask,
     compile_all,
     prefetch,
-    trailing_zeros,
     use_compiled,
 )
 
-EMPTY = np.empty(0, np.int32)
 GOLDEN, MIX1, MIX2 = (
     np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 )
 ONE = np.uint64(65536)  # multiplier 1 in fixed point
-BLOCK = 4096  # members selected per block
 SATURATED = np.uint64(0xFFFFFFFF)
 NO_DAY = -64  # the last active day of an agent never active
 PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"
@@ -213,7 +211,7 @@ def _select(threshold, segment, key, scaled, uniform, factors, positions):  # fm
         else:
             _jit_scaled_limits(threshold[lo:hi], segment[lo:hi], uniform, lanes, limits)
             _jit_hit_masks(draws, limits[: hi - lo], masks)
-        n = _jit_read_masks(masks[: (hi - lo) // 64], lo, positions, n)
+        n = jit_read_masks(masks[: (hi - lo) // 64], lo, positions, n)
     for i in range(whole, len(threshold)):
         bits = _jit_splitmix(key + np.uint64(i // 4) * GOLDEN)
         draw = (bits >> np.uint64(16 * (i % 4))) & np.uint64(0xFFFF)
@@ -258,17 +256,6 @@ def _scaled_limits(threshold, segment, uniform, factors, limits):  # fmt: skip
     else:
         for i in range(len(threshold)):
             limits[i] = min(np.uint64(threshold[i]) * np.uint64(factors[segment[i]]), SATURATED)
-
-
-def _read_masks(masks, first, positions, n):  # fmt: skip
-    """Append the positions of the set bits (member `first` is bit 0 of masks[0])."""
-    for g in range(len(masks)):
-        mask = masks[g]
-        while mask:
-            positions[n] = first + 64 * g + np.int64(trailing_zeros(mask))
-            n += 1
-            mask &= mask - np.uint64(1)
-    return n
 
 
 def _record_members(
@@ -388,7 +375,7 @@ def _compiled_step(
     month_start: int,
     b: ActivityBooks,
 ) -> tuple[np.ndarray, DayCounts]:
-    positions, first = _scratch(len(m.ids))
+    positions, first = scratch(len(m.ids))
     active = b.out
     uniform = scaled and bool((factors == factors[0]).all())  # one factor: no lookups
     assert _jit_loop is not None
@@ -400,117 +387,17 @@ def _compiled_step(
     return active[:n], DayCounts(n, n_first, fresh, suite_first)
 
 
-def count_masks(mask: np.ndarray, n_apps: int) -> np.ndarray:
-    """How many agents have each bit mask of n_apps apps (np.bincount without its copy of
-    the masks as int64: 10x faster compiled over a whole population)."""
-    if use_compiled(_jit_count_masks):
-        counts = np.zeros(1 << 16, np.int64)
-        _jit_count_masks(mask, counts)
-    else:
-        counts = np.bincount(mask, minlength=1 << n_apps)
-    return counts[: 1 << n_apps]
-
-
-def _count_masks(mask, counts):  # fmt: skip
-    for value in mask:
-        counts[value] += 1
-
-
-def count_state_masks(states: list[np.ndarray], low: int, high: int) -> np.ndarray:
-    """How many agents have each combination of apps (bit a for `states[a]`) in which their
-    state is in [low, high]. Compiled: one pass over the agents, 5x faster at 1:10."""
-    span = np.uint8(high - low)
-    if use_compiled(_jit_count_state_masks):
-        counts = np.zeros(1 << len(states), np.int64)
-        _jit_count_state_masks(tuple(states), np.uint8(low), span, counts)
-        return counts
-    mask = np.zeros(len(states[0]), np.uint16)
-    for app, state in enumerate(states):
-        # one wrapping subtraction tests both bounds; shifting the 0/1 in beats a masked update
-        mask |= ((state - np.uint8(low)) <= span).astype(np.uint16) << np.uint16(app)
-    return count_masks(mask, len(states))
-
-
-def _count_state_masks(states, low, span, counts):  # fmt: skip
-    for agent in range(len(states[0])):
-        mask = 0
-        for app in range(len(states)):
-            if np.uint8(states[app][agent] - low) <= span:
-                mask |= 1 << app
-        counts[mask] += 1
-
-
-def positions_of(values: np.ndarray, value: int) -> np.ndarray:
-    """`np.flatnonzero(values == value)`, compiled where it can be: one vectorised pass
-    into bit masks and no temporary (the daily scan of each app's lapse days, 3x faster)."""
-    if not use_compiled(_jit_positions_of):
-        return np.flatnonzero(values == value)
-    positions = _scratch(len(values))[0]
-    n = _jit_positions_of(values, values.dtype.type(value), positions)
-    return positions[:n].astype(np.intp)
-
-
-def _positions_of(values, value, positions):  # fmt: skip
-    masks = np.empty(BLOCK // 64, np.uint64)
-    whole = len(values) // 64 * 64
-    n = 0
-    for lo in range(0, whole, BLOCK):
-        hi = min(lo + BLOCK, whole)
-        _jit_equal_masks(values[lo:hi], value, masks)
-        n = _jit_read_masks(masks[: (hi - lo) // 64], lo, positions, n)
-    for i in range(whole, len(values)):
-        positions[n] = i
-        n += values[i] == value
-    return n
-
-
-def _equal_masks(values, value, masks):  # fmt: skip
-    """Bit b of masks[g]: values[64 g + b] == value."""
-    for g in range(len(values) // 64):
-        mask = np.uint64(0)
-        for b in range(64):
-            mask |= np.uint64(values[64 * g + b] == value) << np.uint64(b)
-        masks[g] = mask
-
-
-_SCRATCH: list[np.ndarray] = []
-
-
-def work_arrays(forget: bool = False) -> list[np.ndarray]:
-    """The activity step's work arrays (shared by every run in this process); `forget`
-    drops them first, so that the next step makes them to its own size."""
-    if forget:
-        _SCRATCH.clear()
-    return _SCRATCH
-
-
-def _scratch(n: int) -> list[np.ndarray]:
-    """Two int32 work arrays of length >= n (the active positions and the month's first
-    actives), reused from call to call: fresh ones would cost a page fault per 4 KiB on
-    every call, more than the step itself. (The actives themselves go to each app's own
-    array: `ActivityBooks.out`.)"""
-    if not _SCRATCH or len(_SCRATCH[0]) < n:
-        _SCRATCH[:] = [np.empty(max(n, 2 * len(a)), np.int32) for a in _SCRATCH or [EMPTY] * 2]
-    return _SCRATCH
-
-
 (
     _jit_splitmix,
     _jit_draw_words,
     _jit_hit_masks,
     _jit_scaled_limits,
-    _jit_read_masks,
     _jit_select,
     _jit_record_members,
     _jit_mask,
     _jit_suite,
     _jit_loop,
-    _jit_count_masks,
-    _jit_count_state_masks,
-    _jit_positions_of,
-    _jit_equal_masks,
 ) = compile_all(
-    _splitmix, _draw_words, _hit_masks, _scaled_limits, _read_masks, _select,
+    _splitmix, _draw_words, _hit_masks, _scaled_limits, _select,
     _record_members, _mask, _suite, _loop,
-    _count_masks, _count_state_masks, _positions_of, _equal_masks,
 )  # fmt: skip

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.activity import NO_DAY, Members, positions_of
+from sim.engine.activity import NO_DAY, Members
+from sim.engine.column_scans import positions_of
 from sim.engine.propensity import PropensityTables
 from sim.engine.sets import ABSENT, IndexedSet, SegmentSets
 from sim.engine.suite_book import SuiteBook

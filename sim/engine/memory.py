@@ -94,7 +94,7 @@ def measured_bytes_per_agent(scenario: Scenario) -> float:
 
 
 def _pilot(scenario: Scenario) -> float:
-    from sim.engine.activity import work_arrays
+    from sim.engine.column_scans import work_arrays
     from sim.engine.fast import Engine
 
     work_arrays(forget=True)  # sized by an earlier, larger run: let the pilot's own grow

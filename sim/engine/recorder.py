@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.activity import PAST, ActivityBooks, activity_step, count_state_masks
+from sim.engine.activity import PAST, ActivityBooks, activity_step
 from sim.engine.app_state import ENGAGED, LAPSED, NO_DAY, AppState
+from sim.engine.column_scans import count_state_masks
 from sim.engine.scatter import count_up
 from sim.model.calendar import Calendar
 
