@@ -91,5 +91,9 @@ def format_fit(table: pd.DataFrame) -> pd.DataFrame:
         shown[col] = shown[col].where(~counts, shown[col] / 1e6)
     shown["pass"] = shown["pass"].map({True: "pass", False: "FAIL"})
     return shown.rename(
-        columns={"simulated_mean": "mean (M)", "band_5": "5% (M)", "band_95": "95% (M)"}
+        columns={
+            "simulated_mean": "mean (M)",
+            "band_5": "5% over seeds (M)",
+            "band_95": "95% over seeds (M)",
+        }
     )

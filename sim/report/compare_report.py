@@ -113,7 +113,9 @@ def _band_figure(cmp: Comparison, panels: list[tuple[str, str]], path: Path) -> 
                 curves.quantile(0.95, axis=1).to_numpy(),
                 alpha=0.2,
             )
-        ax.set_title(tex_safe(f"{metric} {app} (median, 5-95% band)"), fontsize=10)
+        ax.set_title(
+            tex_safe(f"{metric} {app} (median, 5-95% band over seeds, one world)"), fontsize=10
+        )
         ax.set_ylabel("millions")
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(panels) :]:
@@ -138,7 +140,9 @@ def _summary_md(
             "",
             f"{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds (the same seeds for each: common "
             "random numbers). Differences are each scenario minus the first, in millions, with 95% "
-            "confidence intervals over the paired seeds.",
+            "confidence intervals over the paired seeds: Monte Carlo noise within this one "
+            "parameter set, not the uncertainty of the parameters (for that, compare across "
+            "plausible worlds with --worlds).",
             "",
             "## Suite differences",
             "",
@@ -189,7 +193,8 @@ def _html(
     apps = apps.drop(columns=["ci_half_paired", "ci_half_independent"])
     parts = [
         f"<p>{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds, common random numbers. "
-        f"Differences against <b>{html.escape(cmp.names[0])}</b>, millions, 95% CI.</p>",
+        f"Differences against <b>{html.escape(cmp.names[0])}</b>, millions, 95% CI over "
+        "seeds: Monte Carlo noise within this one parameter set, not parameter uncertainty.</p>",
         "<h2>Suite differences</h2>",
         html_table(headline),
         f"<h2>Ranking by {html.escape(outcome[0])} of {html.escape(outcome[1])}</h2>",

@@ -30,7 +30,10 @@ def bands_figure(bands: pd.DataFrame, result: Result, n_worlds: int) -> Figure:
             ax.fill_between(
                 dates, curve["q05"] / 1e6, curve["q95"] / 1e6, color=line.get_color(), alpha=0.2
             )
-        ax.set_title(f"{TITLES.get(metric, metric)}: median and 5-95% across {n_worlds} worlds")
+        ax.set_title(
+            f"{TITLES.get(metric, metric)}: median and 5-95% across {n_worlds} plausible "
+            "worlds (parameter uncertainty)"
+        )
         ax.set_ylabel("millions")
         ax.grid(alpha=0.3)
     axes_list = list(getattr(axes, "flat", [axes]))
