@@ -112,7 +112,7 @@ def test_more_suite_apps_than_bits_mark_no_row():
             self.id = f"app{i}"
 
     apps = [App(i) for i in range(MAX_SUITE_APPS + 1)]
-    book = SuiteBook(apps, np.zeros(10, np.int16))
+    book = SuiteBook(apps, 10)
     assert book.links(apps[0]) is NO_LINKS
     assert len(book.engaged_in) == 0
-    assert SuiteBook(apps[:-1], np.zeros(10, np.int16)).links(apps[0])[0] == 0
+    assert SuiteBook(apps[:-1], 10).links(apps[0])[0] == 0

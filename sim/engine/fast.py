@@ -13,6 +13,7 @@ import numpy as np
 import simpy
 
 from sim.engine import transitions as tr
+from sim.engine.activity import activity_step
 from sim.engine.app_state import ENGAGED, LAPSED, POOL, AppState
 from sim.engine.levers import close_all, start_levers
 from sim.engine.population import Population, build_population
@@ -41,8 +42,8 @@ class Engine:
         )
         self.apps = [self._make_app(i, a) for i, a in enumerate(scenario.apps)]
         self.app = {a.id: a for a in self.apps}
-        self.rec = Recorder(self.cal, self.apps, self.pop.n_agents)
-        book = SuiteBook(self.apps, self.rec.suite_last)
+        book = SuiteBook(self.apps, self.pop.n_agents)
+        self.rec = Recorder(self.cal, self.apps, book.suite_last)
         for app in self.apps:
             app.book = book
         self.active_today: dict[str, np.ndarray] = {}
@@ -117,7 +118,12 @@ class Engine:
         rng = self.streams.daily(day, "activity", app.id)
         multipliers = app.modifiers.current("activity", day)
         key = int(rng.integers(0, 2**64, dtype=np.uint64))
-        return self.rec.activity(app, key, multipliers, day)
+        members = app.activity_members()
+        books = self.rec.books(app, day, len(members.ids))
+        start = self.cal.month_start(day)
+        active, counts = activity_step(members, key, multipliers, day, start, books)
+        self.rec.count_activity(app, day, counts)
+        return active
 
     def _referrals(self, app: AppState, day: int) -> None:
         spec = self.scenario.apps[app.id]
@@ -183,7 +189,10 @@ class Engine:
         users = np.concatenate([engaged, lapsed])
         was_engaged = np.concatenate([np.ones(len(engaged), bool), np.zeros(len(lapsed), bool)])
         self.rec.deregistered(app, users)
-        self.rec.forget_activity(app)
+        listed = [a for a in self.apps if a.suite and a.live and a is not app]
+        for other in listed:
+            other.sync_last_active()
+        self.rec.forget_activity(app, [other.last_active for other in listed])
         rng = self.streams.get("migration", name)
         targets = list(migrate_to)
         choice = np.searchsorted(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.activity import PAST, ActivityBooks, activity_step
+from sim.engine.activity import PAST, ActivityBooks, DayCounts
 from sim.engine.app_state import ENGAGED, LAPSED, NO_DAY, AppState
 from sim.engine.column_scans import count_state_masks
 from sim.engine.scatter import count_up
@@ -34,8 +34,11 @@ MAX_OVERLAP_APPS = 12
 class Recorder:
     """Per-day and per-month counters for every app and for the de-duplicated suite."""
 
-    def __init__(self, cal: Calendar, apps: list[AppState], n_agents: int):
+    def __init__(self, cal: Calendar, apps: list[AppState], suite_last: np.ndarray):
+        """`suite_last`: each customer's last active day in any suite app, kept by the
+        suite's book (`sim.engine.suite_book`); the recorder reads it for the suite's windows."""
         self.cal, self.apps = cal, apps
+        n_agents = len(suite_last)
         n_apps, days, months = len(apps), cal.n_days, cal.n_months
         self.daily = {k: np.zeros((days, n_apps), np.int64) for k in (*STOCKS, *FLOWS, "dau")}
         self.windows = {k: np.zeros((days, n_apps + 1), np.int64) for k in ("wau", "mau")}
@@ -46,7 +49,7 @@ class Recorder:
         self.cohort_size = np.zeros((n_apps, months + 1), np.int64)
         self.overlap = np.zeros((months, n_apps, n_apps), np.int64)
         self.registered_overlap: dict[int, np.ndarray] = {}
-        self.suite_last = np.full(n_agents, NO_DAY, np.int16)
+        self.suite_last = suite_last
         self.suite_apps_of = np.zeros(n_agents, np.uint8)
         self.suite_registered = 0
         self.month_mask = np.zeros(n_agents, np.uint16) if n_apps <= MAX_OVERLAP_APPS else None
@@ -82,36 +85,34 @@ class Recorder:
             self.suite_registered -= int(np.count_nonzero(after == 0))
             self.suite_apps_of[ids] = after
 
-    def forget_activity(self, app: AppState) -> None:
+    def forget_activity(self, app: AppState, listed_last: list[np.ndarray]) -> None:
         """A delisted app has no active users from its delisting day on: its trailing
         windows restart at zero, and the suite's count only customers active in the suite
-        apps still listed (rebuilt from their last-active days, once per delisting)."""
+        apps still listed, whose last-active days per customer are `listed_last` (the
+        suite's last days are rebuilt from them, once per delisting)."""
         self.hist[app.index] = 0
-        listed = [a for a in self.apps if a.suite and a.live and a is not app]
         if not app.suite:
             return
         last = np.full(len(self.suite_last), NO_DAY, np.int16)
-        for other in listed:
-            other.sync_last_active()
-            np.maximum(last, other.last_active, out=last)
+        for days in listed_last:
+            np.maximum(last, days, out=last)
         self.suite_last[:] = last
         self.hist[-1] = np.bincount(last + PAST, minlength=self.hist.shape[1])
 
     # -- activity ----------------------------------------------------------------------
-    def activity(self, app: AppState, key: int, multipliers: np.ndarray, day: int) -> np.ndarray:
-        """The app's engaged users draw today's activity (`kernels.activity_step`); the
-        active ones are recorded and returned."""
+    def count_activity(self, app: AppState, day: int, counts: DayCounts) -> None:
+        """Today's activity step of the app counted: its DAU, first actives of the month,
+        and the suite's share of both (the step itself moved the windows' histograms)."""
         month = int(self.cal.month_of_day[day])
-        members = app.activity_members()
-        start = self.cal.month_start(day)
-        books = self._books(app, month, len(members.ids))
-        active, counts = activity_step(members, key, multipliers, day, start, books)
         self.daily["dau"][day, app.index] += counts.active
         self.month_active[month, app.index] += counts.first
         if app.suite:
             self.suite["dau"][day] += counts.suite_fresh
             self.month_active[month, -1] += counts.suite_first
-        return active
+
+    def books(self, app: AppState, day: int, n_members: int) -> ActivityBooks:
+        """The counters today's activity step of the app moves as it draws."""
+        return self._books(app, int(self.cal.month_of_day[day]), n_members)
 
     def _books(self, app: AppState, month: int, n_members: int) -> ActivityBooks:
         suite = app.suite

@@ -2,7 +2,7 @@
 per-customer entry.
 
 The suite's de-duplicated DAU and trailing windows follow each customer's last active day in
-any suite app (`Recorder.suite_last`): one scattered entry per active, the largest part of
+any suite app (`SuiteBook.suite_last`): one scattered entry per active, the largest part of
 the daily update at fine scales. But about two thirds of the baseline's suite actives are
 engaged in one suite app only, and for them the suite's last active day is the one already
 in their row of that app's engaged set. Their row is marked (`kernels.SOLO`, a bit of its
@@ -25,8 +25,8 @@ joins a second suite app, or leaves one of two) are listed and made afterwards i
 (`SuiteBook.settle`): a tuple of every app's arrays passed to a call per agent cost 70 ns
 an agent. A row left unmarked is always valid, which is what the numpy twins do: every active
 then goes through the entry, as before. A delisting rebuilds `suite_last`
-(`Recorder.forget_activity`). A run keeps one kind of kernels throughout: numpy transitions
-do not keep marks the compiled ones made.
+(`Engine.delist`, `Recorder.forget_activity`). A run keeps one kind of kernels throughout:
+numpy transitions do not keep marks the compiled ones made.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.activity import REG_MONTH, SOLO
+from sim.engine.activity import NO_DAY, REG_MONTH, SOLO
 from sim.engine.compiled import AHEAD, compile_all, prefetch, trailing_zeros
 
 MAX_SUITE_APPS = 8  # one bit each in a byte per customer; beyond that no row is marked
@@ -46,11 +46,12 @@ NO_LINKS = (NO_BIT, np.empty(0, np.uint8), np.empty(0, np.int16))  # an app outs
 class SuiteBook:
     """The suite apps' bits and each customer's byte of the suite apps it is engaged in."""
 
-    def __init__(self, apps: list[Any], suite_last: np.ndarray):
+    def __init__(self, apps: list[Any], n_agents: int):
         members = [a for a in apps if a.suite]
         self.apps = members if len(members) <= MAX_SUITE_APPS else []
-        self.engaged_in = np.zeros(len(suite_last) if self.apps else 0, np.uint8)
-        self.suite_last = suite_last
+        self.engaged_in = np.zeros(n_agents if self.apps else 0, np.uint8)
+        # each customer's last active day in any suite app (read by the recorder too)
+        self.suite_last = np.full(n_agents, NO_DAY, np.int16)
         self.bit = {app.id: np.int64(b) for b, app in enumerate(self.apps)}
 
     def links(self, app: Any) -> tuple[Any, ...]:
