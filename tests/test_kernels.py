@@ -15,7 +15,7 @@ import sim
 import sim.engine.compiled
 from sim.engine import activity as kernels
 from sim.engine import column_scans
-from sim.engine.app_state import NO_DAY
+from sim.model.encodings import ALONE, NO_DAY, PAST, SOLO
 
 from .conftest import build
 
@@ -29,7 +29,7 @@ def _world(rng: np.random.Generator, suite: bool):
     the suite's last days that go with each."""
     days = np.array([NO_DAY, 3, 150, 189, 190, 195, DAY], np.int16)
     ids = rng.choice(N_AGENTS, 30_003, replace=False).astype(np.int32)
-    flags = rng.choice(np.array([0, kernels.SOLO, kernels.ALONE], np.int16), len(ids))
+    flags = rng.choice(np.array([0, SOLO, ALONE], np.int16), len(ids))
     members = kernels.Members(
         ids=ids,
         threshold=rng.integers(0, 65536, len(ids)).astype(np.uint16),
@@ -38,19 +38,19 @@ def _world(rng: np.random.Generator, suite: bool):
         segment=rng.integers(0, 3, len(ids)).astype(np.uint8),
     )
     suite_last = rng.choice(np.array([NO_DAY, 192, DAY], np.int16), N_AGENTS)
-    alone = flags == kernels.ALONE
+    alone = flags == ALONE
     entry, row = suite_last[ids], members.last
     suite_last[ids] = np.where(alone, np.minimum(entry, row), np.maximum(entry, row))
     truth = _suite_days(suite_last, members)
-    hist = np.zeros(N_DAYS + kernels.PAST, np.int64)
+    hist = np.zeros(N_DAYS + PAST, np.int64)
     books = kernels.ActivityBooks(
-        hist=hist + np.bincount(members.last + kernels.PAST, minlength=len(hist)),
+        hist=hist + np.bincount(members.last + PAST, minlength=len(hist)),
         cohort=np.zeros(N_MONTHS + 1, np.int64),
         month_mask=rng.choice(np.array([0, 0, 2, 5, 8, 13], np.uint16), N_AGENTS),
         overlap=np.zeros((4, 4), np.int64),
         app=3,
         suite_last=suite_last if suite else np.empty(0, np.int16),
-        suite_hist=hist + np.bincount(truth + kernels.PAST, minlength=len(hist))
+        suite_hist=hist + np.bincount(truth + PAST, minlength=len(hist))
         if suite
         else np.empty(0, np.int64),
         out=np.empty(len(ids), np.int32),
@@ -60,7 +60,7 @@ def _world(rng: np.random.Generator, suite: bool):
 
 def _suite_days(suite_last: np.ndarray, members: kernels.Members) -> np.ndarray:
     """Each agent's last active day in the suite: the entry, or an ALONE row's day."""
-    alone = (members.reg & ~np.int16(kernels.REG_MONTH)) == kernels.ALONE
+    alone = (members.reg & ~np.int16(kernels.REG_MONTH)) == ALONE
     days = suite_last.copy()
     days[members.ids[alone]] = np.maximum(days[members.ids[alone]], members.last[alone])
     return days
@@ -131,16 +131,16 @@ def test_step_keeps_histograms_consistent():
     rng = np.random.default_rng(3)
     members, books = _world(rng, suite=True)
     kernels.activity_step(members, 7, np.ones(3), DAY, MONTH_START, books)
-    expected = np.bincount(members.last + kernels.PAST, minlength=len(books.hist))
+    expected = np.bincount(members.last + PAST, minlength=len(books.hist))
     np.testing.assert_array_equal(books.hist, expected)
     flags = members.reg & ~np.int16(kernels.REG_MONTH)
-    assert (flags == kernels.SOLO).any(), "SOLO rows not active today stay SOLO"
+    assert (flags == SOLO).any(), "SOLO rows not active today stay SOLO"
     days = _suite_days(books.suite_last, members)
-    expected = np.bincount(days + kernels.PAST, minlength=len(books.suite_hist))
+    expected = np.bincount(days + PAST, minlength=len(books.suite_hist))
     np.testing.assert_array_equal(books.suite_hist, expected)
     assert (days[members.ids] >= members.last).all()
-    synced = (flags == kernels.ALONE) & (members.last == DAY)
-    assert synced.sum() > (flags == kernels.ALONE).sum() / 10, "SOLO rows active today sync"
+    synced = (flags == ALONE) & (members.last == DAY)
+    assert synced.sum() > (flags == ALONE).sum() / 10, "SOLO rows active today sync"
 
 
 def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):

@@ -10,9 +10,10 @@ import pytest
 import sim
 import sim.engine.compiled
 from sim.engine import transitions as tr
-from sim.engine.app_state import ENGAGED, LAPSED, AppState
+from sim.engine.app_state import AppState
 from sim.engine.population import agents_per_day, build_population
 from sim.model.calendar import Calendar
+from sim.model.encodings import ENGAGED, LAPSED
 from sim.model.params import SegmentParams
 from sim.model.streams import Streams
 

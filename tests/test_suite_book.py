@@ -11,10 +11,9 @@ import pytest
 
 import sim
 import sim.engine.compiled
-from sim.engine.activity import ALONE, PAST, REG_MONTH, SOLO
-from sim.engine.app_state import ENGAGED
 from sim.engine.fast import Engine
 from sim.engine.suite_book import MAX_SUITE_APPS, NO_LINKS, SuiteBook
+from sim.model.encodings import ALONE, ENGAGED, PAST, REG_MONTH, SOLO
 
 from .conftest import build
 

@@ -29,19 +29,12 @@ from sim.engine.compiled import (
     prefetch,
     use_compiled,
 )
+from sim.model.encodings import ALONE, ONE, PAST, REG_MONTH, SOLO, SYNCED
 
 GOLDEN, MIX1, MIX2 = (
     np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
 )
-ONE = np.uint64(65536)  # multiplier 1 in fixed point
 SATURATED = np.uint64(0xFFFFFFFF)
-NO_DAY = -64  # the last active day of an agent never active
-PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"
-# an engaged row's `reg` holds the registration month in its low bits and two flags
-# (`sim.engine.suite_book`): SOLO, its customer is engaged in no other suite app;
-# SYNCED, and the row's last active day is the customer's last in the suite
-REG_MONTH, SOLO, SYNCED = 0x0FFF, 0x1000, 0x2000
-ALONE = SOLO | SYNCED  # a row whose actives move the suite's histogram by themselves
 
 
 @dataclass

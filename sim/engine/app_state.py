@@ -12,7 +12,7 @@ POOL and LAPSED members are also kept per segment (`SegmentSets`), so the engine
 the agents a mechanism concerns and draws uniformly within a segment. ENGAGED members are one
 set per app, with their activity threshold, last active day, registration month, segment and
 lapse day (drawn when they become engaged) as columns: the daily activity step and the day's
-lapse scan then read contiguous arrays (`kernels.activity_step`, `AppState.lapsing`).
+lapse scan then read contiguous arrays (`activity.activity_step`, `AppState.lapsing`).
 Strategy levers change the app through `Modifiers`: persistent multipliers per segment
 (editions, merges, campaigns) and release boosts that decay with a half-life.
 """
@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.activity import NO_DAY, Members
+from sim.engine.activity import Members
 from sim.engine.column_scans import positions_of
 from sim.engine.propensity import PropensityTables
 from sim.engine.sets import ABSENT, IndexedSet, SegmentSets
 from sim.engine.suite_book import SuiteBook
+from sim.model.encodings import NO_DAY
 from sim.model.params import SegmentParams
 
-OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4  # ENGAGED, LAPSED adjacent: "registered"
-LAST_DAY = np.iinfo(np.int16).max
 KINDS = ("activity", "acquisition", "reactivation", "ceiling")
 ENGAGED_COLUMNS: dict[str, type] = {
     "threshold": np.uint16,

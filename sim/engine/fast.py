@@ -14,14 +14,15 @@ import simpy
 
 from sim.engine import transitions as tr
 from sim.engine.activity import activity_step
-from sim.engine.app_state import ENGAGED, LAPSED, POOL, AppState
+from sim.engine.app_state import AppState
 from sim.engine.levers import close_all, start_levers
 from sim.engine.population import Population, build_population
-from sim.engine.recorder import PAST, Recorder
+from sim.engine.recorder import Recorder
 from sim.engine.scatter import gather
 from sim.engine.sets import distinct_positions
 from sim.engine.suite_book import SuiteBook
 from sim.model.calendar import Calendar
+from sim.model.encodings import ENGAGED, LAPSED, PAST, POOL
 from sim.model.params import resolve_app
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario

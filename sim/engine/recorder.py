@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.activity import PAST, ActivityBooks, DayCounts
-from sim.engine.app_state import ENGAGED, LAPSED, NO_DAY, AppState
+from sim.engine.activity import ActivityBooks, DayCounts
+from sim.engine.app_state import AppState
 from sim.engine.column_scans import count_state_masks
 from sim.engine.scatter import count_up
 from sim.model.calendar import Calendar
+from sim.model.encodings import ENGAGED, LAPSED, NO_DAY, PAST
 
 NOTHING_U16, NOTHING_I16, NOTHING_I64 = (np.empty(0, t) for t in (np.uint16, np.int16, np.int64))
 STOCKS = ("registered", "engaged", "lapsed")

@@ -24,6 +24,8 @@ from sim.engine.levers import start_levers
 from sim.engine.population import build_population
 from sim.errors import UsageError
 from sim.model.calendar import Calendar
+from sim.model.encodings import THRESHOLD_UNIT, activity_threshold
+from sim.model.formulas import adoption_hazard, lapse_hazard, market_potential, word_of_mouth
 from sim.model.params import SegmentParams, resolve_app
 from sim.model.streams import Streams
 from sim.scenario.schema import Scenario
@@ -139,7 +141,7 @@ class ReferenceEngine:
             self.active_today[app.id].add(agent)
 
     def _is_active(self, app: RefApp, agent: int, seg: int, day: int) -> bool:
-        threshold = round(app.propensity[agent] * 65536) / 65536  # the fast engine's 16 bits
+        threshold = activity_threshold(app.propensity[agent]) / THRESHOLD_UNIT  # as fast's
         return bool(self.rng.random() < threshold * self._mult(app, "activity", seg, day))
 
     def _mult(self, app: RefApp, kind: str, seg: int, day: int) -> float:
@@ -159,8 +161,8 @@ class ReferenceEngine:
 
     def _engage(self, app: RefApp, agent: int, day: int) -> None:
         par = app.params[int(self.pop.segment[agent])]
-        hazard = par.lapse_hazard * (1 - app.propensity[agent]) ** par.lapse_exponent
-        wait = int(self.rng.geometric(min(hazard, 1.0))) if hazard > 0 else 10**9
+        hazard = lapse_hazard(par.lapse_hazard, app.propensity[agent], par.lapse_exponent)
+        wait = int(self.rng.geometric(hazard)) if hazard > 0 else 10**9
         app.state[agent] = ENGAGED
         app.lapse_day[agent] = day + wait
 
@@ -180,15 +182,14 @@ class ReferenceEngine:
                 counts[int(seg_of[agent])][key] += 1
         eligible = {s: c[POOL] + c["registered"] for s, c in counts.items()}
         potential = {
-            s: np.floor(min(1.0, app.params[s].ceiling * ceilings[s]) * eligible[s])
+            s: market_potential(app.params[s].ceiling, ceilings[s], eligible[s])
             for s in app.segments
         }
-        total = sum(potential.values())
         registered = sum(c["registered"] for c in counts.values())
-        word_of_mouth = min(1.0, registered / total) if total > 0 else 0.0
+        mouth = word_of_mouth(registered, sum(potential.values()))
         for s in app.segments:
             par = app.params[s]
-            hazard = min(1.0, (par.p_per_day + par.q_per_day * word_of_mouth) * acquisition[s])
+            hazard = adoption_hazard(par.p_per_day, par.q_per_day, mouth, acquisition[s])
             remaining = max(potential[s] - counts[s]["registered"], 0)
             pool = counts[s][POOL]
             self.adopt_chance[(app.id, s)] = min(1.0, remaining * hazard / pool) if pool else 0.0

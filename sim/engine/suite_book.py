@@ -5,7 +5,7 @@ The suite's de-duplicated DAU and trailing windows follow each customer's last a
 any suite app (`SuiteBook.suite_last`): one scattered entry per active, the largest part of
 the daily update at fine scales. But about two thirds of the baseline's suite actives are
 engaged in one suite app only, and for them the suite's last active day is the one already
-in their row of that app's engaged set. Their row is marked (`kernels.SOLO`, a bit of its
+in their row of that app's engaged set. Their row is marked (`encodings.SOLO`, a bit of its
 `reg` column) and their actives move the suite's histogram from the row alone; the entry is
 kept for the others. What holds at every step of a run:
 
@@ -35,8 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.activity import NO_DAY, REG_MONTH, SOLO
 from sim.engine.compiled import AHEAD, compile_all, prefetch, trailing_zeros
+from sim.model.encodings import NO_DAY, REG_MONTH, SOLO
 
 MAX_SUITE_APPS = 8  # one bit each in a byte per customer; beyond that no row is marked
 NO_BIT = np.int64(-1)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.activity import SOLO
-from sim.engine.app_state import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, AppState
+from sim.engine.app_state import AppState
 from sim.engine.compiled import AHEAD, compile_all, prefetch, use_compiled
 from sim.engine.scatter import gather
 from sim.engine.sets import ABSENT
 from sim.engine.suite_book import ahead_suite, join_suite, leave_suite, settle_partners, suite_links
+from sim.model.encodings import ENGAGED, GONE, LAPSED, LAST_DAY, OUT, POOL, SOLO, activity_threshold
+from sim.model.formulas import adoption_hazard, lapse_hazard, market_potential, word_of_mouth
 
 EMPTY = np.empty(0, dtype=np.int32)
 NO_DAYS = np.empty(0, dtype=np.int16)
@@ -142,7 +143,7 @@ def engage(
         app.state[ids] = ENGAGED
         members.add(
             ids,
-            threshold=activity_threshold(propensity),
+            threshold=activity_threshold(propensity).astype(np.uint16),
             last=app.last_active[ids],
             reg=app.reg_month[ids],
             segment=segs,
@@ -199,7 +200,7 @@ def _put_engaged(
     state[agent] = ENGAGED
     slot[agent] = row
     m_ids[row] = agent
-    m_threshold[row] = min(np.rint(np.float64(propensity) * 65536.0), 65535.0)
+    m_threshold[row] = _jit_threshold(np.float64(propensity))
     m_last[row] = last_active[agent]
     flags, n_partners = join_suite(agent, bit, engaged_in, partners, n_partners)
     m_reg[row] = reg | flags
@@ -213,10 +214,9 @@ def lapse_days(
 ) -> np.ndarray:
     """The day each of these newly engaged users will lapse: a geometric waiting time
     (capped to what int16 days hold)."""
-    keep = 1.0 - propensity.astype(np.float64)
     exponent = app.common_lapse_exponent
-    keep **= app.lapse_exponent[segs] if exponent is None else exponent
-    hazard = np.minimum(app.lapse_hazard[segs] * keep, 1.0)
+    exponent = app.lapse_exponent[segs] if exponent is None else exponent
+    hazard = lapse_hazard(app.lapse_hazard[segs], propensity.astype(np.float64), exponent)
     horizon = LAST_DAY - day  # any wait past it (tiny hazards give huge ones) is "never"
     if hazard.min() > 0:  # the usual case: no mask to build
         wait = rng.geometric(hazard)
@@ -225,11 +225,6 @@ def lapse_days(
         live = hazard > 0
         wait[live] = rng.geometric(hazard[live])
     return (day + np.minimum(wait, horizon)).astype(np.int16)
-
-
-def activity_threshold(propensity: np.ndarray) -> np.ndarray:
-    """Propensity as a 16-bit threshold: active when a uniform 16-bit draw is below it."""
-    return np.minimum(np.rint(propensity * 65536.0), 65535).astype(np.uint16)
 
 
 def lapse_due(app: AppState, day: int) -> int:
@@ -347,11 +342,9 @@ def bass_adoptions(
     Returns the adopters (taken out of the pool) and their segments.
     """
     index = app.seg_index
-    potential = np.minimum(1.0, app.ceiling * ceilings[index])
-    potential = np.floor(potential * app.eligible_count[index])
-    total = potential.sum()
-    word_of_mouth = min(1.0, app.registered_count.sum() / total) if total > 0 else 0.0
-    hazard = np.clip((app.p_per_day + app.q_per_day * word_of_mouth) * acquisition[index], 0, 1)
+    potential = market_potential(app.ceiling, ceilings[index], app.eligible_count[index])
+    mouth = word_of_mouth(app.registered_count.sum(), potential.sum())
+    hazard = adoption_hazard(app.p_per_day, app.q_per_day, mouth, acquisition[index])
     remaining = np.maximum(potential - app.registered_count[index], 0).astype(np.int64)
     return app.pool.take(rng, rng.binomial(remaining, hazard))
 
@@ -378,6 +371,6 @@ def retire(app: AppState) -> tuple[np.ndarray, np.ndarray]:
     return engaged, lapsed
 
 
-_jit_engage, _jit_lapse_rows, _jit_register, _jit_put_engaged = compile_all(
-    _engage, _lapse_rows, _register, _put_engaged
+_jit_engage, _jit_lapse_rows, _jit_register, _jit_put_engaged, _jit_threshold = compile_all(
+    _engage, _lapse_rows, _register, _put_engaged, activity_threshold
 )
