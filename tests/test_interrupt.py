@@ -13,6 +13,7 @@ import pytest
 from .conftest import ROOT
 
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
+TINY = ROOT / "tests" / "scenarios" / "tiny.yaml"
 
 
 def default_sigint() -> None:
@@ -71,3 +72,56 @@ def test_unwritable_out_is_a_clear_error(tmp_path: Path):
     )
     assert done.returncode == 2 and "is a file, not a folder" in done.stderr
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def run_probe(probe: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run a Python probe in a fresh interpreter, with Ctrl-C as in a user's terminal."""
+    return subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=default_sigint,
+    )
+
+
+def test_ctrl_c_while_the_commands_load_is_exit_130_without_a_traceback():
+    """The console script imports `main` and calls it; a Ctrl-C while the command modules
+    load (an import hook sends it, at the moment a slow disk would) is a clean exit 130."""
+    probe = (
+        "import importlib.abc, os, signal, sys\n"
+        "class CtrlC(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'sim.cli.run':\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        "from sim.cli.app import main\n"
+        "sys.exit(main(['--help']))\n"
+    )
+    done = run_probe(probe)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 130 and "interrupted" in done.stderr
+
+
+def test_sigterm_while_the_report_is_written_cleans_up_and_exits_143(tmp_path: Path):
+    """SIGTERM arrives inside the temporary report folder's last step (the probe sends it from
+    there): the folder is removed, the exit code is 143 and the message says so."""
+    out = tmp_path / "out"
+    argv = ["run", str(TINY), "--scale", "20", "--quiet", "--out", str(out)]
+    probe = (
+        "import os, signal, sys\n"
+        "import sim.report.folders as folders\n"
+        "real = folders.file_list\n"
+        "def term_then_list(folder):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return real(folder)\n"
+        "folders.file_list = term_then_list\n"
+        "from sim.cli.app import main\n"
+        f"sys.exit(main({argv!r}))\n"
+    )
+    done = run_probe(probe)
+    assert done.returncode == 143, done.stderr[-2000:]
+    assert "terminated (SIGTERM)" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
