@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -125,3 +126,90 @@ def test_sigterm_while_the_report_is_written_cleans_up_and_exits_143(tmp_path: P
     assert done.returncode == 143, done.stderr[-2000:]
     assert "terminated (SIGTERM)" in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def children_of(pid: int) -> set[int]:
+    """The pids of `pid`'s living children (from /proc)."""
+    out = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            out.add(int(entry.name))
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    """Poll `condition` until it holds; fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still not {what} after {seconds} s"
+        time.sleep(0.05)
+
+
+def start_compare_on_workers(out: Path) -> subprocess.Popen[str]:
+    """A comparison of 8 runs (~8 s each) on 2 workers, in its own process group."""
+    args = [BASELINE, str(ROOT / "scenarios" / "what-if" / "no-open-api.yaml")]
+    args += ["--scale", "300", "--reps", "4", "--workers", "2", "--out", str(out)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", "compare", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_on_workers_cancels_the_queue_and_stops_them(tmp_path: Path):
+    """Ctrl-C reaches the whole process group: appsim exits 130 within seconds, not after the
+    six queued runs, and no worker outlives it."""
+    proc = start_compare_on_workers(tmp_path / "out")
+    wait_until(lambda: len(children_of(proc.pid)) >= 2, 120, "running two workers")
+    workers = children_of(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        kill_all(proc.pid, workers)
+    assert proc.returncode == 130, err[-2000:]
+    assert time.monotonic() - sent < 6, "waited for the queued runs"
+    assert "Traceback" not in err
+    wait_until(lambda: not any(alive(w) for w in workers), 10, "rid of the workers")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_parent(tmp_path: Path):
+    """kill -9 of appsim: its workers do not stay blocked for ever on the pipe of queued runs."""
+    proc = start_compare_on_workers(tmp_path / "out")
+    wait_until(lambda: len(children_of(proc.pid)) >= 2, 120, "running two workers")
+    workers = children_of(proc.pid)
+    proc.kill()
+    proc.communicate(timeout=60)
+    try:
+        wait_until(lambda: not any(alive(w) for w in workers), 10, "rid of the workers")
+    finally:
+        kill_all(proc.pid, workers)
+
+
+def kill_all(parent: int, workers: set[int]) -> None:
+    """Do not leave a failed test's processes to the rest of the suite."""
+    for pid in [parent, *workers]:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
