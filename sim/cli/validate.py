@@ -33,9 +33,27 @@ def execute(args: argparse.Namespace) -> int:
             worst = EXIT_USAGE
             continue
         print(f"ok: {path}: {sc.name} ({len(sc.apps)} apps, {len(sc.timeline)} timeline events)")
+        for line in against_parent(path):
+            print(line)
         for note in pinned_free(path, free):
             print(f"warning: {note}", file=sys.stderr)
     return worst
+
+
+def against_parent(path: Path) -> list[str]:
+    """What the file adds, changes and removes against the file it extends (nothing when it
+    extends none), one indented line each."""
+    import os
+
+    from sim.scenario.overrides import overrides
+
+    parent, found = overrides(path)
+    if parent is None:
+        return []
+    shown = os.path.relpath(parent) if parent.is_relative_to(Path.cwd()) else parent
+    if not found:
+        return [f"  against {shown}: no changes"]
+    return [f"  against {shown}:", *(f"    {o.text()}" for o in found)]
 
 
 def _free_parameters(prior: Path | None) -> list[str]:

@@ -7,9 +7,9 @@ identical whichever way they are computed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 from sim.engine.memory import check_runs_at_once
+from sim.experiments.workers import map_in_order
 from sim.results.result import Result
 from sim.results.run import run
 from sim.scenario.schema import Scenario
@@ -54,14 +54,7 @@ def map_jobs(
         return results
     at_once = min(workers, len(jobs))
     check_runs_at_once([_run_of(job) for job in jobs], at_once)
-    with ProcessPoolExecutor(max_workers=at_once) as pool:
-        futures = [pool.submit(func, job) for job in jobs]
-        out = []
-        for future in futures:
-            out.append(future.result())
-            if on_done:
-                on_done(out[-1])
-        return out
+    return map_in_order(func, jobs, at_once, on_done)
 
 
 def _run_of(job: RunJob) -> tuple[Scenario, float]:

@@ -99,6 +99,16 @@ def root_file(path: str | Path) -> Path:
         fs_path, chain = parent, (*chain, fs_path.resolve())
 
 
+def own_tree(path: str | Path) -> tuple[dict[str, Any], Path | None]:
+    """What one file itself says (its `extends` removed) and the file it extends, if any."""
+    fs_path = Path(path)
+    own, own_lines = _load_one(fs_path)
+    ref = own.pop("extends", None)
+    if ref is None:
+        return own, None
+    return own, _resolve_parent(fs_path, ref, own_lines, ())
+
+
 def _load_chain(fs_path: Path, lines: LineMap, chain: tuple[Path, ...]) -> dict[str, Any]:
     label = str(fs_path)
     own, own_lines = _load_one(fs_path)
