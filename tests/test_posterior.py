@@ -267,3 +267,21 @@ def test_validate_warns_where_a_what_if_pins_a_free_parameter(tmp_path, capsys):
     assert main(["validate", str(what_if), "--prior", str(prior)]) == 0
     err = capsys.readouterr().err
     assert "apps.bank.engagement.activity_mean: pins a parameter the prior leaves free" in err
+
+
+def test_shipped_posterior_is_a_posterior_of_the_shipped_prior():
+    """The committed worlds: one column per free parameter of the prior, weights summing to
+    one, every value inside its prior's support, and more than a handful of distinct worlds."""
+    from sim.experiments.prior import load_prior
+    from sim.experiments.worlds import load_posterior
+
+    root = Path(__file__).resolve().parents[1] / "scenarios" / "calibration"
+    prior = load_prior(root / "baseline-prior.yaml")
+    table = load_posterior(root / "baseline-posterior" / "posterior.parquet")
+    assert list(table.columns) == [*prior.parameters, "weight"]
+    assert abs(table["weight"].sum() - 1.0) < 1e-9
+    for path, parameter in prior.parameters.items():
+        support = parameter.frozen().support()
+        assert ((table[path] >= support[0]) & (table[path] <= support[1])).all(), path
+    effective = 1.0 / (table["weight"] ** 2).sum()
+    assert effective > 10, "a posterior of a few worlds would make bands of a few worlds"
