@@ -180,3 +180,11 @@ def test_ctrl_c_then_resume(serial, tmp_path):
     done = sweep(str(SPEC), "--store", str(store), "--out", str(out))
     assert f"({16 - kept} computed, {kept} from the store" in done.stdout
     pd.testing.assert_frame_equal(outcomes(serial), outcomes(out))
+
+
+def test_sweep_summary_says_what_moves_each_outcome(serial):
+    text = (serial / "summary.md").read_text()
+    assert text.split("\n")[2:4] == ["## Summary", ""]
+    assert "bank_registered is moved most by apps.bank.adoption.p_per_year (mu_star " in text
+    assert "## Timeline" in text and "## Assumptions" in text  # the base scenario's
+    assert "is moved most by" in (serial / "report.html").read_text()

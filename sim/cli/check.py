@@ -11,11 +11,9 @@ from sim.cli import argtypes
 from sim.report.folders import (
     RATIOS,
     add_force_argument,
-    atomic_folder,
     by_metric,
     check_writable,
     markdown_table,
-    write_json,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     from sim.experiments.executor import run_many
     from sim.experiments.targets import fit_table, load_targets
+    from sim.report.check_report import write_check_report
     from sim.results.figures import targets_figure
     from sim.scenario.load import load_scenario
 
@@ -57,19 +56,14 @@ def execute(args: argparse.Namespace) -> int:
     table = fit_table(results, targets)
     shown = format_fit(table)
     print(markdown_table(shown))
-    with atomic_folder(out) as tmp:
-        fit_csv(table).to_csv(tmp / "fit.csv", index=False)
-        (tmp / "fit.md").write_text(markdown_table(shown) + "\n")
-        targets_figure(results, targets).savefig(tmp / "targets.png", dpi=110)
-        write_json(
-            tmp / "manifest.json",
-            {
-                "scenario": scenario.name,
-                "seeds": args.seeds,
-                "scale": results[0].scale,
-                "targets": str(args.targets),
-            },
-        )
+    info = {
+        "scenario": scenario.name,
+        "seeds": args.seeds,
+        "scale": results[0].scale,
+        "targets": str(args.targets),
+    }
+    figure = targets_figure(results, targets)
+    write_check_report(out, scenario, (table, fit_csv(table), shown), figure, info)
     failed = int((~table["pass"]).sum())
     print(f"{len(table) - failed}/{len(table)} targets pass -> {out}")
     return 1 if failed else 0

@@ -96,7 +96,7 @@ def execute(args: argparse.Namespace) -> int:
         "at": [d.isoformat() for d in dates],
         "wall_seconds": time.perf_counter() - started,
     }
-    write_comparison_report(cmp, dates, outcome, out, info)
+    write_comparison_report(cmp, dates, outcome, out, info, list(args.scenarios))
     print(f"compared {len(names)} scenarios x {args.reps} seeds -> {out}")
     return 0
 

@@ -40,6 +40,7 @@ def execute(args: argparse.Namespace) -> int:
 
     from sim.experiments import sweep as sw
     from sim.report.sweep_report import write_sweep_report
+    from sim.scenario.load import load_scenario
     from sim.scenario.yamlio import load_tree
 
     spec, base = sw.load_sweep(args.spec)  # loads and checks the base scenario too
@@ -63,7 +64,8 @@ def execute(args: argparse.Namespace) -> int:
         bar.close()
     table = sw.runs_table(spec, points, jobs, outcomes)
     indices = sw.sensitivity(spec, points, table)
-    write_sweep_report(table, indices, out, sw.manifest(spec, base, len(jobs), counts))
+    info = sw.manifest(spec, base, len(jobs), counts)
+    write_sweep_report(table, indices, out, info, load_scenario(base))
     print(
         f"{len(jobs)} runs ({counts['done']} computed, {counts['cached']} from the store, "
         f"{counts['failed']} failed) -> {out}"

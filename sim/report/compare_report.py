@@ -13,6 +13,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.experiments.compare import Comparison, crn_summary, paired_differences, ranking
+from sim.report.context import (
+    assumptions_table,
+    context_html,
+    context_markdown,
+    paragraph,
+    timeline_table,
+)
 from sim.report.folders import (
     RATIOS,
     atomic_folder,
@@ -25,6 +32,10 @@ from sim.report.folders import (
     write_json,
 )
 from sim.report.labels import tex_safe
+from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
+from sim.report.summary_text import compare_sentences, span
+from sim.report.workbook import in_millions, write_workbook
+from sim.scenario.schema import Scenario
 
 
 def write_comparison_report(
@@ -33,10 +44,15 @@ def write_comparison_report(
     outcome: tuple[str, str],
     out_dir: Path,
     info: dict[str, object],
+    paths: list[Path] | None = None,
 ) -> Path:
-    """Write figures, tables, summary.md, report.html and manifest.json (atomically)."""
+    """Write figures, tables, summary.md, report.html and manifest.json (atomically).
+    With the scenario files (`paths`), the report lists each one's overrides of its parent."""
     diffs = paired_differences(cmp, dates)
     ranked = ranking(cmp, outcome[0], outcome[1], dates[-1])
+    scenarios = [cmp.results[name][0].scenario for name in cmp.names]
+    notes = notes_for(scenarios, paths)
+    opening = _opening(cmp, diffs, ranked, outcome, dates, notes)
     with atomic_folder(out_dir) as tmp:
         for_csv(diffs).to_csv(tmp / "differences.csv", index=False)
         outcome_is_ratio = outcome[0] in RATIOS
@@ -47,13 +63,20 @@ def write_comparison_report(
             ratios=[*RATIOS, *(outcome_cols if outcome_is_ratio else [])],
         )
         ranked_csv.to_csv(tmp / "ranking.csv", index=False)
+        sheets = _sheets(diffs, ranked, outcome_is_ratio, scenarios[0], notes)
+        write_workbook(tmp / "tables.xlsx", sheets)
         figures = _figures(cmp, tmp / "figures")
         headline = headline_table(diffs)
         shown_rank = ranked if outcome_is_ratio else _millions(ranked, outcome_cols)
         ratio = crn_summary(diffs)
-        (tmp / "summary.md").write_text(_summary_md(cmp, headline, shown_rank, outcome, ratio))
+        md_parts = [opening, *context_markdown(scenarios[0]), *notes_markdown(notes)]
+        (tmp / "summary.md").write_text(
+            _summary_md(cmp, headline, shown_rank, outcome, ratio, md_parts)
+        )
+        html_parts = [f"<p>{html.escape(opening)}</p>", *context_html(scenarios[0])]
+        html_parts += notes_html(notes)
         (tmp / "report.html").write_text(
-            _html(cmp, headline, shown_rank, diffs, figures, outcome, ratio)
+            _html(cmp, headline, shown_rank, diffs, figures, outcome, ratio, html_parts)
         )
         write_json(
             tmp / "manifest.json",
@@ -62,12 +85,60 @@ def write_comparison_report(
     return out_dir
 
 
-def headline_table(diffs: pd.DataFrame) -> pd.DataFrame:
-    """Suite differences against the first scenario, in millions, with 95% CIs."""
+def _opening(
+    cmp: Comparison,
+    diffs: pd.DataFrame,
+    ranked: pd.DataFrame,
+    outcome: tuple[str, str],
+    dates: list[dt.date],
+    notes: list[ScenarioNote],
+) -> str:
+    """The summary paragraph: each what-if's effect at the base's last key date (or the last
+    table date when --at left it out)."""
+    key = span(cmp.results[cmp.names[0]][0].scenario)[1]
+    day = key if key in dates else dates[-1]
+    shorts = {note.name: note.short() for note in notes}
+    return paragraph(
+        compare_sentences(cmp.names, len(cmp.seeds), diffs, ranked, outcome, day, shorts)
+    )
+
+
+AMOUNTS = ["base_mean", "mean", "difference", "ci_low", "ci_high"]
+
+
+def _sheets(
+    diffs: pd.DataFrame,
+    ranked: pd.DataFrame,
+    outcome_is_ratio: bool,
+    base: Scenario,
+    notes: list[ScenarioNote],
+) -> dict[str, pd.DataFrame]:
+    """The sheets of tables.xlsx: customer counts in millions, units in the headers."""
+    amounts = [*AMOUNTS, "ci_half_paired", "ci_half_independent"]
+    overrides = pd.DataFrame(
+        [(n.name, n.parent or "", c) for n in notes for c in n.changes],
+        columns=["scenario", "extends", "override"],
+    )
+    return {
+        "suite differences": in_millions(headline_table(diffs, scale=1.0), AMOUNTS),
+        "differences": in_millions(diffs, amounts, metric="metric"),
+        "ranking": in_millions(ranked, [] if outcome_is_ratio else ["mean", "p5", "p95"]),
+        "scenarios": pd.DataFrame(
+            [(n.name, n.description.strip()) for n in notes], columns=["scenario", "description"]
+        ),
+        "overrides": overrides,
+        "timeline": timeline_table(base),
+        "assumptions": assumptions_table(base),
+    }
+
+
+def headline_table(diffs: pd.DataFrame, scale: float = 1e6) -> pd.DataFrame:
+    """Suite differences against the first scenario, in millions (or in customers with
+    `scale=1`), with 95% CIs."""
     suite = diffs[diffs["app"].isin(["suite", "suite_sum"])].copy()
     suite["measure"] = suite["metric"] + " " + suite["app"]
     cols = ["difference", "ci_low", "ci_high", "mean", "base_mean"]
-    suite[cols] = suite[cols] / 1e6
+    suite[cols] = suite[cols] / scale
     return suite[
         [
             "scenario",
@@ -133,11 +204,18 @@ def _summary_md(
     ranked: pd.DataFrame,
     outcome: tuple[str, str],
     ratio: float,
+    opening: list[str],
 ) -> str:
+    summary, *context = opening
     return "\n".join(
         [
             f"# Comparison against {cmp.names[0]}",
             "",
+            "## Summary",
+            "",
+            summary,
+            "",
+            *context,
             f"{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds (the same seeds for each: common "
             "random numbers). Differences are each scenario minus the first, in millions, with 95% "
             "confidence intervals over the paired seeds: Monte Carlo noise within this one "
@@ -159,7 +237,9 @@ def _summary_md(
             _crn_sentence(ratio),
             "`width_ratio` in `differences.csv` gives it per comparison.",
             "",
-            "Files: `differences.csv` (every metric and app), `ranking.csv`, `figures/*.png`.",
+            "Files: `differences.csv` (every metric and app), `ranking.csv`, `figures/*.png`; "
+            "`tables.xlsx` holds these tables in millions of customers (units in the headers) "
+            "with the scenarios, their overrides, the base's timeline and its assumptions.",
             "",
         ]
     )
@@ -187,11 +267,14 @@ def _html(
     figures: list[Path],
     outcome: tuple[str, str],
     ratio: float,
+    opening: list[str],
 ) -> str:
     apps = diffs[~diffs["app"].isin(["suite", "suite_sum"])]
     apps = _millions(apps, ["base_mean", "mean", "difference", "ci_low", "ci_high"])
     apps = apps.drop(columns=["ci_half_paired", "ci_half_independent"])
     parts = [
+        "<h2>Summary</h2>",
+        *opening,
         f"<p>{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds, common random numbers. "
         f"Differences against <b>{html.escape(cmp.names[0])}</b>, millions, 95% CI over "
         "seeds: Monte Carlo noise within this one parameter set, not parameter uncertainty.</p>",

@@ -200,6 +200,11 @@ def html_table(df: pd.DataFrame) -> str:
     )
 
 
+def number(value: float) -> str:
+    """A number in report text as in report tables (the one formatter: `_float_cell`)."""
+    return _float_cell(float(value))
+
+
 def _float_cell(value: float) -> str:
     """A number as every report table (markdown and HTML) shows it: 3 significant figures,
     thousands separated (110.7 -> 111, 3.96 -> 3.96, 0.0419 -> 0.0419, 1234567 -> 1,230,000);

@@ -10,6 +10,13 @@ from pathlib import Path
 import pandas as pd
 
 from sim.report.bands import write_bands
+from sim.report.context import (
+    assumptions_table,
+    context_html,
+    context_markdown,
+    paragraph,
+    timeline_table,
+)
 from sim.report.folders import (
     atomic_folder,
     file_list,
@@ -21,6 +28,8 @@ from sim.report.folders import (
     write_json,
 )
 from sim.report.labels import literal_text
+from sim.report.summary_text import run_sentences
+from sim.report.workbook import COUNT_UNIT, in_millions, labelled, write_workbook
 from sim.results.figures import write_figures
 from sim.results.result import Result
 
@@ -30,6 +39,9 @@ FILES = {
     "monthly.parquet / monthly.csv": "calendar-month MAU, month-end registered, mean DAU",
     "overlap.csv": "customers active (monthly) or registered (year ends) in two apps",
     "cohorts.csv": "retention of each registration-month cohort",
+    "tables.xlsx": "the tables above and the MAU and last-day tables of this summary, a sheet "
+    "each, in millions of customers (units in the headers), with the timeline and the "
+    "assumptions (daily rows stay in daily.csv and daily.parquet)",
     "*.csv": "customer counts in whole customers, ratios (dau_mau, retention) to 4 decimals; "
     "the parquet files keep every digit",
     "figures/*.png": "growth curves per app; suite MAU summed vs de-duplicated",
@@ -48,8 +60,8 @@ def write_run_report(
             figures = write_figures(result, tmp / "figures")
             if worlds is not None:
                 figures.append(write_bands(worlds[0], result, worlds[1], tmp))
-        (tmp / "summary.md").write_text(summary_markdown(result))
-        (tmp / "report.html").write_text(report_html(result, figures))
+        (tmp / "summary.md").write_text(summary_markdown(result, worlds))
+        (tmp / "report.html").write_text(report_html(result, figures, worlds))
         write_json(tmp / "manifest.json", {**result.manifest(), "files": file_list(tmp)})
     return out_dir
 
@@ -61,6 +73,22 @@ def _write_tables(result: Result, folder: Path) -> None:
     for_csv(result.monthly).to_csv(folder / "monthly.csv", index=False)
     for_csv(result.overlap).to_csv(folder / "overlap.csv", index=False)
     for_csv(result.cohorts).to_csv(folder / "cohorts.csv", index=False)
+    write_workbook(folder / "tables.xlsx", workbook_sheets(result))
+
+
+def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
+    """The sheets of tables.xlsx: customer counts in millions, units in the headers."""
+    last = result.daily[result.daily["date"] == result.daily["date"].max()]
+    final = last[["app", "registered", "engaged", "dau", "mau", "dau_mau"]]
+    return {
+        "MAU at key dates": labelled(mau_table(result), COUNT_UNIT, keep=["date"]),
+        "last day": in_millions(final, ["registered", "engaged", "dau", "mau"]),
+        "monthly": in_millions(result.monthly, ["mau_calendar", "registered_end", "dau_mean"]),
+        "overlap": in_millions(result.overlap, ["customers"]),
+        "cohorts": in_millions(result.cohorts, ["cohort_size", "active"]),
+        "timeline": timeline_table(result.scenario),
+        "assumptions": assumptions_table(result.scenario),
+    }
 
 
 def key_dates(result: Result) -> list[pd.Timestamp]:
@@ -95,13 +123,18 @@ def final_table(result: Result) -> pd.DataFrame:
     return table
 
 
-def summary_markdown(result: Result) -> str:
+def summary_markdown(result: Result, worlds: tuple[pd.DataFrame, int] | None = None) -> str:
     sc = result.scenario
     lines = [
         f"# {sc.name}: seed {result.seed}, scale 1:{result.scale:g}",
         "",
+        "## Summary",
+        "",
+        paragraph(run_sentences(result, worlds)),
+        "",
         sc.description,
         "",
+        *context_markdown(sc),
         "## MAU at key dates (millions; trailing 30 days)",
         "",
         markdown_table(mau_table(result)),
@@ -122,11 +155,16 @@ def summary_markdown(result: Result) -> str:
     return "\n".join(lines)
 
 
-def report_html(result: Result, figures: list[Path]) -> str:
+def report_html(
+    result: Result, figures: list[Path], worlds: tuple[pd.DataFrame, int] | None = None
+) -> str:
     sc = result.scenario
     parts = [
+        "<h2>Summary</h2>",
+        f"<p>{html.escape(paragraph(run_sentences(result, worlds)))}</p>",
         f"<p>{html.escape(sc.description)}</p>",
         f"<p>Seed {result.seed}, scale 1:{result.scale:g}, {result.wall_seconds:.1f} s.</p>",
+        *context_html(sc),
         "<h2>MAU at key dates (millions)</h2>",
         html_table(mau_table(result)),
         f"<h2>On {sc.horizon.end} (millions)</h2>",

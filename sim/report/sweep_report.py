@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from sim.report.context import context_html, context_markdown, paragraph
 from sim.report.folders import (
     RATIOS,
     atomic_folder,
@@ -23,11 +25,21 @@ from sim.report.folders import (
     write_json,
 )
 from sim.report.labels import tex_safe
+from sim.report.summary_text import sweep_sentences
+from sim.scenario.schema import Scenario
 
 
 def write_sweep_report(
-    table: pd.DataFrame, indices: pd.DataFrame, out_dir: Path, info: dict[str, Any]
+    table: pd.DataFrame,
+    indices: pd.DataFrame,
+    out_dir: Path,
+    info: dict[str, Any],
+    base: Scenario | None = None,
 ) -> Path:
+    """runs.parquet/csv, sensitivity.csv, tornado figures, summary.md, report.html and
+    manifest.json; with the `base` scenario, its timeline and assumptions too."""
+    opening = paragraph(sweep_sentences(indices, info))
+    context = (context_markdown(base), context_html(base)) if base is not None else ([], [])
     with atomic_folder(out_dir) as tmp:
         table.to_parquet(tmp / "runs.parquet", index=False)
         _runs_csv(table, info).to_csv(tmp / "runs.csv", index=False)
@@ -35,11 +47,12 @@ def write_sweep_report(
         if not indices.empty:
             indices.to_csv(tmp / "sensitivity.csv", index=False)
             figures = _tornados(indices, tmp / "figures")
-        (tmp / "summary.md").write_text(_summary(table, indices, info))
-        body = [f"<p>{len(table)} runs.</p>"]
+        (tmp / "summary.md").write_text(_summary(indices, info, opening, context[0]))
+        body = ["<h2>Summary</h2>", f"<p>{html.escape(opening)}</p>"]
         if not indices.empty:
             body += ["<h2>Sensitivity</h2>", html_table(indices)]
             body += [html_image(p, p.stem) for p in figures]
+        body += context[1]
         (tmp / "report.html").write_text(html_page("appsim sweep", "\n".join(body)))
         write_json(tmp / "manifest.json", {**info, "files": file_list(tmp)})
     return out_dir
@@ -80,9 +93,13 @@ def _tornados(indices: pd.DataFrame, folder: Path) -> list[Path]:
     return paths
 
 
-def _summary(table: pd.DataFrame, indices: pd.DataFrame, info: dict[str, Any]) -> str:
+def _summary(indices: pd.DataFrame, info: dict[str, Any], opening: str, context: list[str]) -> str:
     lines = [
         f"# Sweep: {info.get('sampler')} design, {info.get('runs')} runs",
+        "",
+        "## Summary",
+        "",
+        opening,
         "",
         f"computed {info.get('done', 0)}, from the store {info.get('cached', 0)}, "
         f"failed {info.get('failed', 0)}",
@@ -95,5 +112,6 @@ def _summary(table: pd.DataFrame, indices: pd.DataFrame, info: dict[str, Any]) -
         "`runs.parquet`: every run's inputs and outcomes; the store keeps each run's "
         "month-end tables under its content hash.",
         "",
+        *context,
     ]
     return "\n".join(lines)
