@@ -26,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         what, code = signals.describe(exc)
         print(f"{what}; nothing was written", file=sys.stderr)
         return code
+    finally:
+        from sim.report import locks
+
+        locks.release_all()
 
 
 def _main(argv: Sequence[str] | None) -> int:
