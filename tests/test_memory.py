@@ -246,3 +246,90 @@ def test_memory_stays_flat_over_many_runs_without_collecting():
     assert done.returncode == 0, done.stderr
     second, last = map(int, done.stdout.split())
     assert last <= 1.05 * second, (second, last)
+
+
+GiB = 2**30
+
+
+def fake_machine(tmp_path, available_gib: float, rlimits=None):
+    """A stand-in /proc and /sys/fs/cgroup with `available_gib` free on the machine."""
+    from sim.engine.mem_limits import Sources
+
+    (tmp_path / "meminfo").write_text(f"MemAvailable: {int(available_gib * GiB) // 1024} kB\n")
+    (tmp_path / "status").write_text("VmSize: 1048576 kB\nVmData: 524288 kB\n")
+    (tmp_path / "cgroup").write_text("0::/box/app\n")
+    root = tmp_path / "fs"
+    (root / "box" / "app").mkdir(parents=True)
+    (root / "box" / "memory.max").write_text("max\n")
+    return Sources(
+        meminfo=tmp_path / "meminfo",
+        status=tmp_path / "status",
+        cgroup_of_self=tmp_path / "cgroup",
+        cgroup_root=root,
+        rlimits=rlimits or {},
+    )
+
+
+def test_the_tightest_limit_binds_cgroup_v2(tmp_path):
+    from sim.engine.mem_limits import tightest
+
+    src = fake_machine(tmp_path, 64)
+    assert tightest(src) == ("MemAvailable", 64 * GiB)
+    app = src.cgroup_root / "box" / "app"
+    (app / "memory.max").write_text(f"{2 * GiB}\n")
+    (app / "memory.current").write_text(f"{GiB // 2}\n")
+    assert tightest(src) == (f"cgroup {app / 'memory.max'}", GiB + GiB // 2)
+    (src.cgroup_root / "box" / "memory.max").write_text(f"{GiB}\n")  # a parent's is lower
+    assert tightest(src)[1] == GiB
+
+
+def test_the_tightest_limit_binds_cgroup_v1_and_rlimits(tmp_path):
+    from sim.engine.mem_limits import tightest
+
+    src = fake_machine(tmp_path, 64, rlimits={"RLIMIT_AS": 3 * GiB})
+    assert tightest(src) == ("RLIMIT_AS", 2 * GiB)  # less the 1 GiB of VmSize in use
+    v1 = src.cgroup_root / "memory"
+    v1.mkdir()
+    (v1 / "memory.limit_in_bytes").write_text(f"{GiB}\n")
+    (v1 / "memory.usage_in_bytes").write_text(f"{GiB // 4}\n")
+    assert tightest(src)[1] == GiB - GiB // 4
+    (v1 / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # v1's "no limit"
+    assert tightest(src)[0] == "RLIMIT_AS"
+
+
+def test_a_cgroup_limit_refuses_what_free_memory_would_allow(tmp_path, monkeypatch):
+    scenario = sim.load_scenario(TINY)
+    src = fake_machine(tmp_path, 1000)  # the machine: plenty
+    box = src.cgroup_root / "box" / "memory.max"
+    box.write_text(f"{int(memory.INTERPRETER_BYTES)}\n")  # the container: not enough
+    monkeypatch.setattr(memory, "SOURCES", src)
+    with pytest.raises(sim.UsageError, match=f"available under cgroup {box}"):
+        memory.check_memory(scenario, 1.0)
+
+
+def test_the_advice_is_a_scale_the_command_line_accepts(monkeypatch):
+    """Room for a handful of agents: the finest scale that would fit the baseline's 680
+    million customers is over 1e7, which --scale refuses; it is not advised."""
+    from sim.model.limits import SCALE_MAX
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    monkeypatch.setattr(memory, "_per_agent", lambda scenario: 300.0)
+    have = (memory.fixed_bytes(scenario) + 20 * 300) / memory.BUDGET_SHARE
+    monkeypatch.setattr(memory, "available_bytes", lambda: int(have))
+    with pytest.raises(sim.UsageError) as refused:
+        memory.check_memory(scenario, 1e6)
+    advised = re.search(r"use --scale (\S+) or coarser", str(refused.value))
+    assert advised is None or float(advised.group(1)) <= SCALE_MAX, refused.value
+    assert "no scale fits" in str(refused.value)
+
+
+def test_running_out_of_memory_is_a_message_and_exit_1(tmp_path, capsys, monkeypatch):
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("sim.results.run.run", out_of_memory)
+    out = tmp_path / "out"
+    assert main(["run", str(TINY), "--scale", "20", "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "out of memory" in err and "--scale" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

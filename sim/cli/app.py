@@ -23,13 +23,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt as exc:
+        signals.ignore()  # cleaned up already: a second Ctrl-C must not cut the exit short
         what, code = signals.describe(exc)
         print(f"{what}; nothing was written", file=sys.stderr)
         return code
+    finally:
+        from sim.report import locks
+
+        locks.release_all()
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    from sim.errors import EXIT_USAGE, ScenarioError, UsageError
+    from sim.errors import EXIT_FAIL, EXIT_USAGE, ScenarioError, UsageError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -42,6 +47,13 @@ def _main(argv: Sequence[str] | None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:  # the guard's estimate was short, or memory was taken meanwhile
+        print(
+            "error: out of memory during the run (nothing was written); run it at a coarser "
+            "--scale, with fewer --workers, or with more memory",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from sim.model.limits import SCALE_MAX, SCALE_MIN
+
 
 def non_negative_int(text: str) -> int:
     value = _whole(text)
@@ -26,9 +28,9 @@ def scale(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 1 <= value <= 1e7:
+    if not SCALE_MIN <= value <= SCALE_MAX:
         raise argparse.ArgumentTypeError(
-            f"must be between 1 and 1e7 customers per agent (got {text})"
+            f"must be between {SCALE_MIN:g} and {SCALE_MAX:g} customers per agent (got {text})"
         )
     return value
 

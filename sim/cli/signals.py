@@ -36,6 +36,12 @@ def install() -> None:
             signal.signal(signum, handler)
 
 
+def ignore() -> None:
+    """Ignore SIGINT and SIGTERM from now on (appsim is exiting)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def describe(exc: KeyboardInterrupt) -> tuple[str, int]:
     """What to tell the user, and the exit code, for an interrupt."""
     if isinstance(exc, Terminated):

@@ -17,15 +17,16 @@ Two estimates, the second only when the first does not fit:
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numpy as np
 
+from sim.engine import mem_limits
 from sim.engine.population import agents_per_day
 from sim.engine.propensity import TABLE_BYTES
 from sim.errors import UsageError
 from sim.model.calendar import Calendar
+from sim.model.limits import SCALE_MAX
 from sim.scenario.load import scenario_hash
 from sim.scenario.schema import Scenario
 
@@ -140,16 +141,19 @@ def array_bytes(root: Any) -> int:
     return total
 
 
+SOURCES = mem_limits.Sources()  # where the limits are read (tests stand in other files)
+
+
 def available_bytes() -> int:
-    """Memory this machine can give a run (MemAvailable, or total RAM if unknown)."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    """Memory a run may take: the tightest of MemAvailable, the cgroup's and the process's
+    limits (`sim.engine.mem_limits`)."""
+    return mem_limits.tightest(SOURCES)[1]
+
+
+def _limit_note(have: int) -> str:
+    """Which limit binds, where it is not the machine's free memory."""
+    name, room = mem_limits.tightest(SOURCES)
+    return f" under {name}" if name != "MemAvailable" and room == have else ""
 
 
 def check_memory(scenario: Scenario, scale: float, at_once: int = 1) -> int:
@@ -196,10 +200,14 @@ def _budget(at_once: int) -> float:
 def _refusal(scenario: Scenario, scale: float, need: int, at_once: int) -> UsageError:
     budget = _budget(at_once)
     finest = _finest_scale_that_fits(scenario, _per_agent(scenario), budget)
-    advice = f"use --scale {finest:g} or coarser" if finest else "no scale fits"
+    if not finest or finest > SCALE_MAX:  # advise only a scale the command line accepts
+        advice = f"no scale fits (the coarsest, --scale {SCALE_MAX:g}, does not)"
+    else:
+        advice = f"use --scale {finest:g} or coarser"
     if at_once > 1:
         advice += " (or fewer workers)"
-    share = f"{BUDGET_SHARE:.0%} of the {available_bytes() / 2**30:.1f} GiB available"
+    have = available_bytes()
+    share = f"{BUDGET_SHARE:.0%} of the {have / 2**30:.1f} GiB available{_limit_note(have)}"
     share += f", shared by {at_once} runs at once" if at_once > 1 else ""
     return UsageError(
         f"scenario {scenario.name!r} at scale {scale:g} needs about {need / 2**30:.1f} GiB, "

@@ -1,7 +1,9 @@
 """Writing report folders atomically: built in a hidden temporary sibling, renamed when done.
 
 A failed or interrupted command therefore leaves either the previous complete report or
-nothing, never a half-written folder. Also small helpers shared by every report.
+nothing, never a half-written folder; what kill -9 leaves is removed by the next run
+(`sim.report.leftovers`), and one run at a time writes a folder (`sim.report.locks`).
+Also small helpers shared by every report.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import UsageError
+from sim.report import leftovers, locks
 
 if TYPE_CHECKING:  # pandas loads on first use: `appsim --help` and `validate` start fast
     import pandas as pd
@@ -32,15 +35,27 @@ def atomic_folder(out_dir: Path) -> Iterator[Path]:
 
     `out_dir` is replaced only if it is missing, empty or a folder appsim made (see `owned`).
     """
+    was_locked = locks.held(out_dir)  # by the command, before it simulated
     check_writable(out_dir)
+    try:
+        yield from _build_and_replace(out_dir)
+    finally:
+        if not was_locked:
+            locks.release(out_dir)
+
+
+def _build_and_replace(out_dir: Path) -> Iterator[Path]:
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
+        leftovers.mark_in_progress(tmp)
     except OSError as exc:
         raise UsageError(f"cannot write to {out_dir}: {exc.strerror}") from None
     try:
         yield tmp
+        leftovers.unmark(tmp)
         write_json(tmp / MARKER, {"made_by": "appsim", "files": file_list(tmp)})
+        leftovers.normal_mode(tmp)
         _replace(tmp, out_dir)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -98,7 +113,8 @@ def _refuse_unowned(out: Path) -> None:
 def check_writable(out: Path, replace_own: bool = True) -> None:
     """Fail before simulating if the report could not be written, or would replace a folder
     that is not appsim's. With `replace_own=False` (the commands without --force) an
-    existing report folder appsim made is refused too."""
+    existing report folder appsim made is refused too. Then take the folder's lock (see
+    `sim.report.locks`) and remove dead runs' leftovers beside it."""
     resolved = out.resolve()
     if resolved.parent == resolved or resolved in _protected():
         raise UsageError(
@@ -121,6 +137,8 @@ def check_writable(out: Path, replace_own: bool = True) -> None:
                 f"--out {out}: the folder exists (an earlier appsim report); pass --force to "
                 "replace it, or choose another --out"
             )
+    locks.hold(out)  # from here until the report is written: no other run writes `out`
+    leftovers.remove_stale(resolved.parent)
 
 
 def add_force_argument(p: Any) -> None:

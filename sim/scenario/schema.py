@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from sim.model.limits import SCALE_MAX, SCALE_MIN
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Multiplier = Annotated[float, Field(ge=0.0, le=1000.0)]
 AppId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
@@ -78,7 +80,9 @@ class Segment(Sourced):
 
 
 class Population(Sourced):
-    scale: float = Field(100.0, ge=1.0, le=1e7, description="customers per simulated agent")
+    scale: float = Field(
+        100.0, ge=SCALE_MIN, le=SCALE_MAX, description="customers per simulated agent"
+    )
     base: list[BasePoint] = Field(min_length=1, description="customer base, piecewise linear")
     segments: dict[AppId, Segment] = Field(min_length=1)
 

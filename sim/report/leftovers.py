@@ -1,0 +1,95 @@
+"""What a killed appsim leaves beside its output folders, recognised and removed later.
+
+A report is built in a hidden sibling `.<name>.tmp-<random>` (and an earlier report is moved
+to `.<name>.old-<pid>` for the instant of the swap). kill -9, a power cut or a crash leaves
+them behind. A later run into the same parent folder removes those that are provably
+appsim's and dead, and nothing else: a `.tmp-` folder only if it holds appsim's pid file
+naming a process of this machine that no longer runs, an `.old-` folder only if its pid has
+ended and appsim's mark lists every file in it. Lock files nobody holds go too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+from pathlib import Path
+
+from sim.report import locks
+
+PID_FILE = ".appsim-writing.json"  # in a folder being built: who builds it
+_TMP = re.compile(r"^\..+\.tmp-[A-Za-z0-9_]+$")
+_OLD = re.compile(r"^\..+\.old-(\d+)$")
+_LOCK = re.compile(r"^\..+\.lock$")
+
+
+def mark_in_progress(tmp: Path) -> None:
+    """Record in the folder being built which process builds it."""
+    record = {"made_by": "appsim", "pid": os.getpid(), "host": socket.gethostname()}
+    (tmp / PID_FILE).write_text(json.dumps(record) + "\n")
+
+
+def unmark(tmp: Path) -> None:
+    (tmp / PID_FILE).unlink(missing_ok=True)
+
+
+def remove_stale(parent: Path) -> list[Path]:
+    """Remove appsim's leftovers of dead processes in `parent`; return what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        if _LOCK.match(entry.name) and entry.is_file():
+            locks.remove_if_free(entry)
+        elif _is_stale_folder(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _is_stale_folder(entry: Path) -> bool:
+    if not entry.is_dir():
+        return False
+    if _TMP.match(entry.name):
+        return _writer_is_dead(entry / PID_FILE)
+    old = _OLD.match(entry.name)
+    if old:
+        from sim.report.folders import owned
+
+        return not _running(int(old.group(1))) and owned(entry)
+    return False
+
+
+def _writer_is_dead(pid_file: Path) -> bool:
+    try:
+        record = json.loads(pid_file.read_text())
+        pid, host = int(record["pid"]), str(record["host"])
+        ours = record["made_by"] == "appsim"
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # not provably appsim's
+    return ours and host == socket.gethostname() and not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return True  # not a pid a folder of ours names: leave it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def normal_mode(folder: Path) -> None:
+    """Give `folder` the mode mkdir would under the current umask (mkdtemp makes it 0700)."""
+    umask = os.umask(0)  # the only way to read it; set back at once (appsim is one thread here)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)

@@ -1,0 +1,132 @@
+"""One appsim at a time per output folder: a lock file beside it, taken before simulating.
+
+`.<name>.lock` next to the folder `<name>` is locked with flock and holds the pid, the
+command and the time it was taken, so that a second run into the same --out stops at once
+(exit 2) saying who holds it, instead of overwriting the first or failing after hours of
+simulation. The kernel releases a flock when its process ends, however it ends, so the lock
+of a process that was killed is simply taken over. The file is removed on release, while
+still locked; whoever opened it meanwhile sees that the path no longer names the file it
+locked, and opens it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from sim.errors import UsageError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: there, runs into one folder are not kept apart
+    fcntl = None  # type: ignore[assignment]
+
+_HELD: dict[Path, int] = {}  # lock file -> open descriptor, for this process
+
+
+def lock_path(out: Path) -> Path:
+    out = out.resolve()
+    return out.parent / f".{out.name}.lock"
+
+
+def held(out: Path) -> bool:
+    return lock_path(out) in _HELD
+
+
+def hold(out: Path) -> None:
+    """Take the lock of the output folder `out` (again, within this process, is a no-op);
+    raise UsageError naming the holder if another process has it."""
+    path = lock_path(out)
+    if path in _HELD or fcntl is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = _locked(path, out)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot lock {path}: {exc.strerror or exc}") from None
+    record = {
+        "pid": os.getpid(),
+        "command": shlex.join(["appsim", *sys.argv[1:]]),
+        "since": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    os.ftruncate(fd, 0)
+    os.write(fd, (json.dumps(record) + "\n").encode())
+    _HELD[path] = fd
+
+
+def _locked(path: Path, out: Path) -> int:
+    """A descriptor of `path`, exclusively locked, still naming the file at `path`."""
+    assert fcntl is not None
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UsageError(_busy(out, path)) from None
+        if _same_file(fd, path):
+            return fd
+        os.close(fd)  # released and removed after we opened it: try the new one
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        mine, now = os.fstat(fd), os.stat(path)
+    except FileNotFoundError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (now.st_dev, now.st_ino)
+
+
+def _busy(out: Path, path: Path) -> str:
+    try:
+        record = json.loads(path.read_text())
+        who = f"pid {record['pid']}, `{record['command']}`, since {record['since']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        who = f"see {path}"
+    return (
+        f"--out {out}: another appsim run is writing this folder ({who}); wait for it to "
+        "finish, or choose another --out"
+    )
+
+
+def release(out: Path) -> None:
+    """Give up the lock of `out` if this process holds it."""
+    path = lock_path(out)
+    fd = _HELD.pop(path, None)
+    if fd is not None:
+        _unlink_and_close(path, fd)
+
+
+def release_all() -> None:
+    """Give up every lock this process holds (the end of a command)."""
+    for path in list(_HELD):
+        _unlink_and_close(path, _HELD.pop(path))
+
+
+def _unlink_and_close(path: Path, fd: int) -> None:
+    try:
+        path.unlink(missing_ok=True)  # still locked: no one else can be using it
+    finally:
+        os.close(fd)
+
+
+def remove_if_free(path: Path) -> None:
+    """Remove a lock file nobody holds (its process died, kill -9, before removing it)."""
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return
+    if _same_file(fd, path):
+        path.unlink(missing_ok=True)
+    os.close(fd)
