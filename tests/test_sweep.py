@@ -188,3 +188,27 @@ def test_sweep_summary_says_what_moves_each_outcome(serial):
     assert "bank_registered is moved most by apps.bank.adoption.p_per_year (mu_star " in text
     assert "## Timeline" in text and "## Assumptions" in text  # the base scenario's
     assert "is moved most by" in (serial / "report.html").read_text()
+
+
+def test_a_design_that_revisits_points_counts_each_distinct_run_once(tmp_path, capsys):
+    """Morris trajectories revisit points: the 200 design points of tiny-morris-200 are
+    fewer distinct runs, each computed once and reported as such (not "200 computed")."""
+    import json
+
+    from sim.cli.app import main
+
+    spec = ROOT / "scenarios" / "sweeps" / "tiny-morris-200.yaml"
+    store, out = tmp_path / "store", tmp_path / "out"
+    assert main(["sweep", str(spec), "--store", str(store), "--out", str(out)]) == 0
+    stored = len(list(store.glob("*.parquet")))
+    assert stored < 200
+    said = capsys.readouterr().out
+    assert f"{stored} distinct runs ({stored} computed, 0 from the store, 0 failed); " in said
+    assert "200 design points" in said
+    info = json.loads((out / "manifest.json").read_text())
+    assert (info["design_runs"], info["distinct_runs"]) == (200, stored)
+    assert (info["done"], info["cached"], info["failed"]) == (stored, 0, 0)
+    assert len(pd.read_parquet(out / "runs.parquet")) == 200  # every design point's outcomes
+    again = ["sweep", str(spec), "--store", str(store), "--out", str(out), "--force"]
+    assert main(again) == 0
+    assert f"({0} computed, {stored} from the store" in capsys.readouterr().out

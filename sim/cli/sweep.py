@@ -39,7 +39,7 @@ def execute(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.experiments import sweep as sw
-    from sim.report.sweep_report import write_sweep_report
+    from sim.report.sweep_report import counts_line, write_sweep_report
     from sim.scenario.load import load_scenario
     from sim.scenario.yamlio import load_tree
 
@@ -51,7 +51,7 @@ def execute(args: argparse.Namespace) -> int:
     points = sw.design(spec)
     jobs = sw.jobs_for(spec, base_tree, points, args.store)
     counts = {"done": 0, "cached": 0, "failed": 0}
-    bar = tqdm(total=len(jobs), desc="runs", unit="run", disable=None)
+    bar = tqdm(total=len(sw.distinct(jobs)), desc="runs", unit="run", disable=None)
 
     def tick(kind: str) -> None:
         counts[kind] += 1
@@ -64,10 +64,7 @@ def execute(args: argparse.Namespace) -> int:
         bar.close()
     table = sw.runs_table(spec, points, jobs, outcomes)
     indices = sw.sensitivity(spec, points, table)
-    info = sw.manifest(spec, base, len(jobs), counts)
+    info = sw.manifest(spec, base, jobs, counts)
     write_sweep_report(table, indices, out, info, load_scenario(base))
-    print(
-        f"{len(jobs)} runs ({counts['done']} computed, {counts['cached']} from the store, "
-        f"{counts['failed']} failed) -> {out}"
-    )
+    print(f"{counts_line(info)} -> {out}")
     return 1 if counts["failed"] else 0

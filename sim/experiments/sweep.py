@@ -235,22 +235,43 @@ def run_jobs(
     scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> list[dict[str, float]]:
-    """Outcomes of every job, in job order, from the chosen backend."""
+    """Outcomes of every job, in job order, from the chosen backend. Jobs with the same key
+    (a design that visits a point twice, as Morris trajectories do) are one run: each
+    distinct run is executed or read once, and `progress` hears of each distinct run once."""
     tick = progress or (lambda _: None)
-    for job in jobs:
+    runs = distinct(jobs)
+    for job in runs:
         path = Path(job["store"]) / f"{job['key']}.parquet"
         job["cached"] = read_stored(path, job["key"]) is not None
+    for job in jobs:
+        job["cached"] = runs[_index(runs)[job["key"]]]["cached"]
+    by_key = dict(zip(_index(runs), _run_distinct(runs, workers, scheduler, tick), strict=True))
+    return [by_key[job["key"]] for job in jobs]
+
+
+def distinct(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first job of each key, in job order."""
+    return list({job["key"]: job for job in reversed(jobs)}.values())[::-1]
+
+
+def _index(runs: list[dict[str, Any]]) -> dict[str, int]:
+    return {job["key"]: i for i, job in enumerate(runs)}
+
+
+def _run_distinct(
+    runs: list[dict[str, Any]], workers: int, scheduler: str | None, tick: Progress
+) -> list[dict[str, float]]:
     if scheduler is None and workers <= 1:
         out = []
-        for job in jobs:
+        for job in runs:
             out.append(execute(job))
             tick("cached" if job["cached"] else "done")
         return out
     if scheduler is None:  # a local cluster: `workers` runs at once on this machine
-        fresh = [job for job in jobs if not job["cached"]]
-        runs = [(Scenario.model_validate_json(job["scenario"]), job["scale"]) for job in fresh]
-        check_runs_at_once(runs, min(workers, len(fresh)))
-    return _run_on_dask(jobs, workers, scheduler, tick)
+        fresh = [job for job in runs if not job["cached"]]
+        sizes = [(Scenario.model_validate_json(job["scenario"]), job["scale"]) for job in fresh]
+        check_runs_at_once(sizes, min(workers, len(fresh)))
+    return _run_on_dask(runs, workers, scheduler, tick)
 
 
 def _run_on_dask(
@@ -364,14 +385,20 @@ def _indices(
     return pd.concat([first, total], ignore_index=True)
 
 
-def manifest(spec: SweepSpec, base: Path, n_runs: int, counts: dict[str, int]) -> dict[str, Any]:
+def manifest(
+    spec: SweepSpec, base: Path, jobs: list[dict[str, Any]], counts: dict[str, int]
+) -> dict[str, Any]:
+    """What the sweep was and did: `design_runs` (points x seeds) and `distinct_runs` (of
+    those, the different ones), of which `done` were computed, `cached` read from the store
+    and `failed` failed."""
     return {
         "base": str(base),
         "sampler": spec.sampler,
         "samples": spec.samples,
         "seeds": spec.seeds,
         "scale": spec.scale,
-        "runs": n_runs,
+        "design_runs": len(jobs),
+        "distinct_runs": len(distinct(jobs)),
         **counts,
         "spec": json.loads(spec.model_dump_json()),
     }

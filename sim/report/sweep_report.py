@@ -95,14 +95,13 @@ def _tornados(indices: pd.DataFrame, folder: Path) -> list[Path]:
 
 def _summary(indices: pd.DataFrame, info: dict[str, Any], opening: str, context: list[str]) -> str:
     lines = [
-        f"# Sweep: {info.get('sampler')} design, {info.get('runs')} runs",
+        f"# Sweep: {info.get('sampler')} design",
         "",
         "## Summary",
         "",
         opening,
         "",
-        f"computed {info.get('done', 0)}, from the store {info.get('cached', 0)}, "
-        f"failed {info.get('failed', 0)}",
+        counts_line(info),
         "",
     ]
     if not indices.empty:
@@ -115,3 +114,14 @@ def _summary(indices: pd.DataFrame, info: dict[str, Any], opening: str, context:
         *context,
     ]
     return "\n".join(lines)
+
+
+def counts_line(info: dict[str, Any]) -> str:
+    """`61 distinct runs (61 computed, 0 from the store, 0 failed); 200 design points`."""
+    design = f"{info['design_runs']} design points"
+    if info["seeds"] > 1:
+        design = f"{info['design_runs']} design runs ({info['seeds']} seeds a point)"
+    return (
+        f"{info['distinct_runs']} distinct runs ({info.get('done', 0)} computed, "
+        f"{info.get('cached', 0)} from the store, {info.get('failed', 0)} failed); {design}"
+    )
