@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from sim.model.limits import SCALE_MAX, SCALE_MIN
+from sim.model.limits import SCALE_MAX, SCALE_MIN, SCALE_RANGE_TEXT
 
 
 def non_negative_int(text: str) -> int:
@@ -30,7 +30,7 @@ def scale(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not SCALE_MIN <= value <= SCALE_MAX:
         raise argparse.ArgumentTypeError(
-            f"must be between {SCALE_MIN:g} and {_short(SCALE_MAX)} customers an agent (got {text})"
+            f"must be between {SCALE_RANGE_TEXT} customers per agent (got {text})"
         )
     return value
 
@@ -64,8 +64,3 @@ def add_backend(p: argparse.ArgumentParser, scheduler: bool = True) -> None:
             default=None,
             help="address of an existing Dask scheduler (default: none, run locally)",
         )
-
-
-def _short(number: float) -> str:
-    """1e7, not 1e+07: as a user would type it."""
-    return f"{number:.0e}".replace("e+0", "e").replace("e+", "e")

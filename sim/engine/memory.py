@@ -26,7 +26,7 @@ from sim.engine.population import agents_per_day
 from sim.engine.propensity import TABLE_BYTES
 from sim.errors import UsageError
 from sim.model.calendar import Calendar
-from sim.model.limits import SCALE_MAX
+from sim.model.limits import SCALE_MAX, SCALE_MAX_TEXT
 from sim.scenario.load import scenario_hash
 from sim.scenario.schema import Scenario
 
@@ -201,7 +201,7 @@ def _refusal(scenario: Scenario, scale: float, need: int, at_once: int) -> Usage
     budget = _budget(at_once)
     finest = _finest_scale_that_fits(scenario, _per_agent(scenario), budget)
     if not finest or finest > SCALE_MAX:  # advise only a scale the command line accepts
-        advice = f"no scale fits (the coarsest, --scale {SCALE_MAX:g}, does not)"
+        advice = f"no scale fits (the coarsest, --scale {SCALE_MAX_TEXT}, does not)"
     else:
         advice = f"use --scale {finest:g} or coarser"
     if at_once > 1:
