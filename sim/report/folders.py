@@ -185,8 +185,10 @@ def _cell(value: object) -> str:
 
 
 def file_list(folder: Path) -> list[str]:
-    """Every file under `folder`, relative and sorted."""
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    """Every file under `folder`, relative and sorted, but the note of who is writing it
+    (removed when the folder is finished)."""
+    files = (str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    return sorted(f for f in files if f != leftovers.PID_FILE)
 
 
 def html_page(title: str, body: str) -> str:
