@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from sim.engine.memory import check_runs_at_once
-from sim.experiments.workers import map_in_order
+from sim.experiments.workers import map_in_order, results_in_order
 from sim.results.result import Result
 from sim.results.run import run
 from sim.scenario.schema import Scenario
@@ -78,12 +78,6 @@ def _on_dask(
     except OSError as exc:
         raise UsageError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     try:
-        futures = client.map(func, jobs, pure=False, retries=3)
-        out = []
-        for future in futures:
-            out.append(future.result())
-            if on_done:
-                on_done(out[-1])
-        return out
+        return results_in_order(client.map(func, jobs, pure=False, retries=3), on_done)
     finally:
         client.close()

@@ -115,9 +115,15 @@ def map_in_order(
     with worker_pool(workers) as pool:
         with held_signals():  # the workers start during the first submit
             futures = [pool.submit(func, job) for job in jobs]
-        out = []
-        for future in futures:
-            out.append(future.result())
-            if on_done:
-                on_done(out[-1])
-        return out
+        return results_in_order(futures, on_done)
+
+
+def results_in_order(futures: Sequence[Any], on_done: Callable[[Any], None] | None) -> list[Any]:
+    """The futures' results in their order (local processes or Dask), each reported as it
+    is collected."""
+    out = []
+    for future in futures:
+        out.append(future.result())
+        if on_done:
+            on_done(out[-1])
+    return out
