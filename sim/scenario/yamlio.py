@@ -15,6 +15,7 @@ import difflib
 import math
 import os
 import stat
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -180,9 +181,28 @@ def _refuse_misspelt_removal(
 
 
 def _load_one(fs_path: Path) -> tuple[dict[str, Any], LineMap]:
-    """Parse one file into plain values and its own line map."""
+    """Parse one file into plain values and its own line map (a fresh copy each call: the
+    callers edit what they get)."""
     label = str(fs_path)
-    raw = _read_text(fs_path)
+    raw = _read_text(fs_path)  # read, and checked, every time: only the parse is kept
+    key = (label, raw)
+    if key not in _PARSED:
+        # `validate` reads a file up to three times (its chain, its root, its own keys), and
+        # ruamel's pure-Python parse is most of the command's time
+        if len(_PARSED) >= _PARSED_KEPT:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = _parse(raw, label)
+    tree, own_lines = _PARSED[key]
+    copy = LineMap(label)
+    _copy_lines(own_lines, copy)
+    return deepcopy(tree), copy
+
+
+_PARSED: dict[tuple[str, str], tuple[dict[str, Any], LineMap]] = {}
+_PARSED_KEPT = 8
+
+
+def _parse(raw: str, label: str) -> tuple[dict[str, Any], LineMap]:
     try:
         doc = _parser().load(raw)
     except MarkedYAMLError as exc:
