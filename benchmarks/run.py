@@ -186,7 +186,7 @@ def profile(scale: float) -> None:
     mechanism, the levers, the set-up, the compiled activity step's parts and the event
     draws (the step's Python body calling its compiled parts, each timed)."""
     import sim
-    from sim.engine import activity as k
+    from sim.engine.kernels import activity as k
     from sim.engine import fast as engine
     from sim.engine import recorder as metrics
     from sim.engine import transitions as tr
@@ -205,8 +205,8 @@ def profile(scale: float) -> None:
         _time_method(engine.Engine, name, spent, f"lever {name}")
     _time_method(metrics.Recorder, "close_day", spent, "closing days")
     for part in ("select", "record_members", "mask", "suite"):
-        _time_method(k, f"_jit_{part}", spent, f"  activity: {part}")
-    k._jit_loop = k._loop  # type: ignore[assignment]
+        _time_method(k, part, spent, f"  activity: {part}")
+    k.loop = k._loop  # the step's body as Python, calling its compiled (timed) parts
     for name in ("draw_propensity", "lapse_days", "lapse_due", "reactivate"):
         _time_method(tr, name, spent, f"  events: {name}")
     _time_method(engine, "build_population", spent, "  set-up: population")

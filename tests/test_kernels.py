@@ -15,6 +15,7 @@ import sim
 import sim.engine.compiled
 from sim.engine import activity as kernels
 from sim.engine import column_scans
+from sim.engine.kernels import activity as compiled_activity
 from sim.model.encodings import ALONE, NO_DAY, PAST, SOLO
 
 from .conftest import build
@@ -36,6 +37,7 @@ def _world(rng: np.random.Generator, suite: bool):
         last=rng.choice(days, len(ids)),
         reg=rng.integers(0, N_MONTHS + 1, len(ids)).astype(np.int16) | (flags if suite else 0),
         segment=rng.integers(0, 3, len(ids)).astype(np.uint8),
+        due=np.zeros(len(ids), np.int16),  # the step does not read it
     )
     suite_last = rng.choice(np.array([NO_DAY, 192, DAY], np.int16), N_AGENTS)
     alone = flags == ALONE
@@ -163,7 +165,7 @@ def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):
     scenario = build(tiny_tree)
     compiled = sim.run(scenario, seed=4, scale=20).output_hash()
     monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
-    assert not kernels.use_compiled(kernels._jit_loop)
+    assert not kernels.use_compiled(compiled_activity.loop)
     assert sim.run(scenario, seed=4, scale=20).output_hash() == compiled
 
 
@@ -173,7 +175,7 @@ def test_month_overlap_counted_as_it_goes_equals_the_month_end_count(kernel):
     gives the overlap of the month-end bit masks (agents in both of two apps)."""
     if kernel == "compiled":
         pytest.importorskip("numba")
-    mask_step = kernels._numpy_mask if kernel == "numpy" else kernels._jit_mask
+    mask_step = kernels._numpy_mask if kernel == "numpy" else compiled_activity.mask
     rng = np.random.default_rng(11)
     month_mask = np.zeros(5_000, np.uint16)
     overlap = np.zeros((5, 5), np.int64)
@@ -251,7 +253,7 @@ def test_hit_masks_equal_elementwise_comparison(limit_type):
         limits[4:8] = draws[4:8].astype(np.uint32) << 16  # equal: not below
         limits[8:12] = (draws[8:12].astype(np.uint32) << 16) + 1
     masks = np.empty(64, np.uint64)
-    kernels._jit_hit_masks(draws, limits, masks)
+    compiled_activity.hit_masks(draws, limits, masks)
     shift = 16 if limit_type == np.uint32 else 0
     below = (draws.astype(np.uint64) << np.uint64(shift)) < limits
     bits = np.unpackbits(masks.view(np.uint8), bitorder="little").astype(bool)

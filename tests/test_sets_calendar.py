@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import sim.engine.compiled
-from sim.engine.sets import ABSENT, IndexedSet, SegmentSets
+from sim.engine.sets import IndexedSet, SegmentSets
 from sim.model.calendar import Calendar
+from sim.model.encodings import ABSENT
 from sim.model.streams import Streams
 
 

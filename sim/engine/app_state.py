@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.activity import Members
 from sim.engine.column_scans import positions_of
+from sim.engine.kernels.records import Agents, Rows
 from sim.engine.propensity import PropensityTables
-from sim.engine.sets import ABSENT, IndexedSet, SegmentSets
+from sim.engine.sets import IndexedSet, SegmentSets
 from sim.engine.suite_book import SuiteBook
-from sim.model.encodings import NO_DAY
+from sim.model.encodings import ABSENT, NO_DAY
 from sim.model.params import SegmentParams
 
 KINDS = ("activity", "acquisition", "reactivation", "ceiling")
@@ -181,12 +181,19 @@ class AppState:
         """Copy the engaged users' last active days into `last_active`."""
         self.last_active[self.engaged.members()] = self.engaged.column("last")
 
-    def activity_members(self) -> Members:
-        """The engaged users' columns, for the day's activity step."""
+    def activity_members(self) -> Rows:
+        """The engaged users' rows (views of the current members), for the activity step."""
         col = self.engaged.column
-        return Members(
-            self.engaged.members(), col("threshold"), col("last"), col("reg"), col("segment")
-        )
+        return Rows(self.engaged.members(), **{name: col(name) for name in ENGAGED_COLUMNS})
+
+    def rows(self) -> Rows:
+        """The engaged set's whole arrays (rows past its size included), for the compiled
+        transitions that write them; valid until the set next grows."""
+        return Rows(self.engaged.ids, **self.engaged.cols)
+
+    def agents(self) -> Agents:
+        """The per-customer arrays, for the compiled transitions."""
+        return Agents(self.state, self.slot, self.propensity, self.last_active, self.reg_month)
 
     def lapsing(self, day: int) -> np.ndarray:
         """Positions in the engaged set of the users whose lapse day is today, ascending."""

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.compiled import compile_all, use_compiled
+from sim.engine.compiled import use_compiled
+from sim.engine.kernels import population as kernels
 from sim.model.calendar import NEVER, Calendar
 from sim.model.streams import Streams
 from sim.scenario.schema import Population as PopulationSpec
@@ -130,32 +131,13 @@ def _by_day(
     """The agents renumbered by eligibility day, ties in order of joining: their segments,
     their days, and the first id of each day (n_days + 1 entries). Days past the horizon
     count as one (those agents are never reached)."""
-    if use_compiled(_jit_sort_by_day):
+    if use_compiled(kernels.sort_by_day):
         by_segment, by_eligible = np.empty_like(segment), np.empty_like(eligible)
         day_start = np.zeros(n_days + 2, np.int64)
-        _jit_sort_by_day(segment, eligible, n_days, by_segment, by_eligible, day_start)
+        kernels.sort_by_day(segment, eligible, n_days, by_segment, by_eligible, day_start)
         return by_segment, by_eligible, day_start[: n_days + 1]
     # numpy sorts 16-bit keys by radix: 5x faster than a comparison sort at 1:10
     key_type = np.uint16 if n_days < np.iinfo(np.uint16).max else np.int64
     order = np.argsort(np.minimum(eligible, n_days).astype(key_type), kind="stable")
     segment, eligible = segment[order], eligible[order]
     return segment, eligible, np.searchsorted(eligible, np.arange(n_days + 1), side="left")
-
-
-def _sort_by_day(segment, eligible, n_days, by_segment, by_eligible, day_start):  # fmt: skip
-    """`_by_day`, compiled: a counting sort (stable), which writes the renumbered arrays
-    directly instead of a permutation and two gathers (10x faster at 1:10)."""
-    for e in eligible:
-        day_start[min(e, n_days) + 1] += 1
-    for d in range(n_days + 1):
-        day_start[d + 1] += day_start[d]
-    fill = day_start[:-1].copy()
-    for i in range(len(eligible)):
-        d = min(eligible[i], n_days)
-        row = fill[d]
-        fill[d] = row + 1
-        by_segment[row] = segment[i]
-        by_eligible[row] = eligible[i]
-
-
-(_jit_sort_by_day,) = compile_all(_sort_by_day)

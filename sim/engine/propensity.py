@@ -28,10 +28,10 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-from sim.engine.compiled import compile_all, use_compiled
+from sim.engine.compiled import use_compiled
+from sim.engine.kernels import propensity as kernels
+from sim.engine.kernels.propensity import STEPS, TAIL_STEPS
 
-STEPS = 4096  # equal steps of probability in the bulk
-TAIL_STEPS = 16  # of them, at each end, covered by the tail tables instead
 EDGE = TAIL_STEPS / STEPS  # probability in each tail table
 PER_OCTAVE = 8
 OCTAVES = 48
@@ -74,9 +74,9 @@ class PropensityTables:
     def quantiles(self, u: np.ndarray, table: np.ndarray) -> np.ndarray:
         """The quantiles at probabilities `u` of the Betas of tables `table` (float64)."""
         p: np.ndarray
-        if use_compiled(_jit_bulk):
+        if use_compiled(kernels.bulk):
             p, tails = np.empty(len(u)), np.empty(len(u), np.intp)
-            tails = tails[: _jit_bulk(u, table, self.bulk, p, tails)]
+            tails = tails[: kernels.bulk(u, table, self.bulk, p, tails)]
         else:
             x = u * STEPS
             k = x.astype(np.intp)
@@ -99,21 +99,3 @@ class PropensityTables:
         right = np.where(low, self.bottom.take(at + 1), self.top.take(at + 1))
         q = np.exp(left + frac * (right - left))
         return np.where(low, q, 1.0 - q)
-
-
-def _bulk(u, table, bulk, p, tails):  # fmt: skip
-    """The bulk's interpolation of `quantiles`, compiled (the same arithmetic, so the same
-    values, as its numpy lines); lists the draws that fall in a tail, returns how many."""
-    n_tails = 0
-    for j in range(len(u)):
-        x = u[j] * STEPS
-        k = np.intp(x)
-        row = table[j]
-        left = bulk[row, k]
-        p[j] = left + (x - k) * (bulk[row, k + 1] - left)
-        tails[n_tails] = j
-        n_tails += (k < TAIL_STEPS) | (k >= STEPS - TAIL_STEPS)
-    return n_tails
-
-
-(_jit_bulk,) = compile_all(_bulk)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.activity import ActivityBooks, DayCounts
+from sim.engine.activity import DayCounts
 from sim.engine.app_state import AppState
 from sim.engine.column_scans import count_state_masks
+from sim.engine.kernels.records import ActivityBooks
 from sim.engine.scatter import count_up
 from sim.model.calendar import Calendar
 from sim.model.encodings import ENGAGED, LAPSED, NO_DAY, PAST

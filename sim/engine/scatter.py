@@ -10,43 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.compiled import AHEAD, compile_all, prefetch, use_compiled
+from sim.engine.compiled import use_compiled
+from sim.engine.kernels import scatter as kernels
 
 
 def gather(values: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """`values[ids]`."""
-    if not use_compiled(_jit_gather):
+    if not use_compiled(kernels.gather):
         return values[ids]
     out = np.empty(len(ids), values.dtype)
-    _jit_gather(values, ids, out)
+    kernels.gather(values, ids, out)
     return out
 
 
 def count_up(counts: np.ndarray, ids: np.ndarray) -> int:
     """Add one to the counts of distinct `ids`; returns how many were zero before."""
-    if not use_compiled(_jit_count_up):
+    if not use_compiled(kernels.count_up):
         before = counts[ids]
         counts[ids] = before + 1
         return int(np.count_nonzero(before == 0))
-    return int(_jit_count_up(counts, ids))
-
-
-def _gather(values, ids, out):  # fmt: skip
-    for j in range(len(ids)):
-        if j + AHEAD < len(ids):
-            prefetch(values, ids[j + AHEAD])
-        out[j] = values[ids[j]]
-
-
-def _count_up(counts, ids):  # fmt: skip
-    fresh = 0
-    for j in range(len(ids)):
-        if j + AHEAD < len(ids):
-            prefetch(counts, ids[j + AHEAD])
-        before = counts[ids[j]]
-        fresh += before == 0
-        counts[ids[j]] = before + 1
-    return fresh
-
-
-_jit_gather, _jit_count_up = compile_all(_gather, _count_up)
+    return int(kernels.count_up(counts, ids))

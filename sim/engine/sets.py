@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.compiled import AHEAD, compile_all, prefetch, use_compiled
-
-ABSENT = -1
-NO_SET = -1  # a segment without a set here
+from sim.engine.compiled import use_compiled
+from sim.engine.kernels import sets as kernels
+from sim.engine.kernels.sets import NO_SET
+from sim.model.encodings import ABSENT
 
 
 class IndexedSet:
@@ -81,9 +81,9 @@ class IndexedSet:
         if k == 0:
             return
         new_n = self.n - k
-        if use_compiled(_jit_plan_removal):
+        if use_compiled(kernels.plan_removal):
             holes, movers = np.empty(k, np.int32), np.empty(k, np.int32)
-            n_moves = _jit_plan_removal(ids, self.slot, self.ids, new_n, self.n, holes, movers)
+            n_moves = kernels.plan_removal(ids, self.slot, self.ids, new_n, self.n, holes, movers)
             holes, movers = holes[:n_moves], movers[:n_moves]
         else:
             holes, movers = _plan_removal_numpy(ids, self.slot, self.ids, new_n)
@@ -122,32 +122,6 @@ def _plan_removal_numpy(
     return holes, movers
 
 
-def _plan_removal(ids, slot, dense, new_n, n, holes, movers):  # fmt: skip
-    """`_plan_removal_numpy`, compiled: writes holes and movers, returns how many."""
-    n_holes = 0
-    for j in range(len(ids)):
-        if j + AHEAD < len(ids):
-            prefetch(slot, ids[j + AHEAD])
-        agent = ids[j]
-        p = slot[agent]
-        if p < new_n:
-            holes[n_holes] = p
-            n_holes += 1
-        else:
-            dense[p] = ABSENT  # a leaving tail member: not a mover
-        slot[agent] = ABSENT
-    n_movers = 0
-    for p in range(new_n, n):
-        if dense[p] != ABSENT:
-            movers[n_movers] = p
-            n_movers += 1
-    for j in range(n_holes):
-        agent = dense[movers[j]]
-        dense[holes[j]] = agent
-        slot[agent] = holes[j]
-    return n_holes
-
-
 class SegmentSets:
     """One `IndexedSet` per segment (an app's pool, or its dormant users), sharing the
     app's slot array: draws are uniform within a segment. Adding and taking handle every
@@ -173,18 +147,18 @@ class SegmentSets:
         returns how many went to each set (in the order of `segments`)."""
         if len(ids) == 0:
             return np.zeros(len(self.sets), dtype=np.int64)
-        if not use_compiled(_jit_add_by_index):
+        if not use_compiled(kernels.add_by_index):
             index = self.set_of[segs]
             groups = [ids[index == i] for i in range(len(self.sets))]
             for members, group in zip(self.sets, groups, strict=True):
                 members.add(group)
             return np.array([len(g) for g in groups], dtype=np.int64)
-        counts = _jit_count_by_index(segs, self.set_of, len(self.sets))
+        counts = kernels.count_by_index(segs, self.set_of, len(self.sets))
         starts = np.empty(len(self.sets), dtype=np.int64)
         for i, k in enumerate(counts.tolist()):
             starts[i] = self.sets[i].grow_by(k) if k else self.sets[i].n
         dense = tuple(m.ids for m in self.sets)
-        _jit_add_by_index(ids, segs, self.set_of, starts, dense, self.slot)
+        kernels.add_by_index(ids, segs, self.set_of, starts, dense, self.slot)
         return counts
 
     def add_run(
@@ -196,7 +170,7 @@ class SegmentSets:
         one pass per set, with no index arrays (a launch admits tens of millions of agents,
         whose fresh temporaries this machine is slow to touch for the first time)."""
         lo, hi = run.start, run.stop
-        if not use_compiled(_jit_count_run):
+        if not use_compiled(kernels.count_run):
             segs = segment_of[lo:hi]
             fresh = (state[lo:hi] == free) & (self.set_of[segs] != NO_SET)
             if fresh.all():  # the usual case (and a launch's millions): no index arrays
@@ -208,11 +182,11 @@ class SegmentSets:
                 state[new] = mark
             return self.add(new, segs)
         counts = np.zeros(len(self.sets), np.int64)
-        _jit_count_run(lo, hi, segment_of, state, free, self.set_of, counts)
+        kernels.count_run(lo, hi, segment_of, state, free, self.set_of, counts)
         for i, members in enumerate(self.sets):
             if counts[i]:
                 row = members.grow_by(int(counts[i]))
-                _jit_fill_run(lo, hi, segment_of, state, free, mark, self.set_of, i,
+                kernels.fill_run(lo, hi, segment_of, state, free, mark, self.set_of, i,
                               members.ids, row, self.slot)  # fmt: skip
         return counts
 
@@ -231,9 +205,9 @@ class SegmentSets:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint8)
         uniforms = rng.random(total)
         taken = np.empty(total, dtype=np.int32)
-        if use_compiled(_jit_take_by_index):
+        if use_compiled(kernels.take_by_index):
             dense = tuple(m.ids for m in self.sets)
-            _jit_take_by_index(uniforms, counts, sizes, dense, self.slot, taken)
+            kernels.take_by_index(uniforms, counts, sizes, dense, self.slot, taken)
         else:
             start = 0
             for members, k in zip(self.sets, counts.tolist(), strict=True):
@@ -254,94 +228,6 @@ class SegmentSets:
     def clear(self) -> np.ndarray:
         """Remove every member; return them."""
         return np.concatenate([m.clear() for m in self.sets] or [np.empty(0, np.int32)])
-
-
-def _count_by_index(segs, set_of, n_sets):  # fmt: skip
-    """How many of `segs` fall in each set (np.bincount would first copy a launch's
-    millions of segments to int64: 20x slower)."""
-    counts = np.zeros(n_sets, np.int64)
-    for seg in segs:
-        counts[set_of[seg]] += 1
-    return counts
-
-
-def _count_run(lo, hi, segment_of, state, free, set_of, counts):  # fmt: skip
-    """How many agents lo .. hi - 1 in state `free` each set would take."""
-    for agent in range(lo, hi):
-        i = set_of[segment_of[agent]]
-        if state[agent] == free and i != NO_SET:
-            counts[i] += 1
-
-
-def _fill_run(lo, hi, segment_of, state, free, mark, set_of, i, dense, row, slot):  # fmt: skip
-    """Append set i's agents of lo .. hi - 1 (state `free`) to its dense array from `row`
-    on, in id order, and mark them: every write lands next to the previous one."""
-    for agent in range(lo, hi):
-        if state[agent] == free and set_of[segment_of[agent]] == i:
-            state[agent] = mark
-            dense[row] = agent
-            slot[agent] = row
-            row += 1
-
-
-def _add_by_index(ids, segs, set_of, starts, dense, slot):  # fmt: skip
-    """`SegmentSets.add`, compiled: a counting sort of the ids by set (stable), then each
-    set's share appended to it. Picking a set from the tuple per id would cost a hard-to-
-    predict branch each (2x slower)."""
-    n_sets = len(dense)
-    bounds = np.zeros(n_sets + 1, np.int64)
-    for j in range(len(ids)):
-        bounds[set_of[segs[j]] + 1] += 1
-    for i in range(n_sets):
-        bounds[i + 1] += bounds[i]
-    order = np.empty(len(ids), np.int32)
-    fill = bounds[:-1].copy()
-    for j in range(len(ids)):
-        i = set_of[segs[j]]
-        order[fill[i]] = j
-        fill[i] += 1
-    for i in range(n_sets):
-        members = dense[i]
-        row = starts[i]
-        for t in range(bounds[i], bounds[i + 1]):
-            if t + AHEAD < len(ids):
-                prefetch(slot, ids[order[t + AHEAD]])
-            agent = ids[order[t]]
-            members[row] = agent
-            slot[agent] = row
-            row += 1
-
-
-def _take_by_index(uniforms, counts, sizes, dense, slot, taken):  # fmt: skip
-    """`SegmentSets.take`, compiled: `_take_into_tail` in each segment's set in turn. A
-    draw's position depends on its uniform only, so the members a few draws ahead, then
-    their slots, are prefetched: the draws land anywhere in sets of millions."""
-    j = 0
-    for i in range(len(counts)):
-        members = dense[i]
-        n = sizes[i]
-        k = counts[i]
-        for d in range(k):
-            if d + AHEAD < k:
-                prefetch(members, _jit_pick(uniforms[j + AHEAD], n - 1 - d - AHEAD))
-            if d + AHEAD // 2 < k:
-                soon = n - 1 - d - AHEAD // 2
-                prefetch(slot, members[_jit_pick(uniforms[j + AHEAD // 2], soon)])
-                prefetch(slot, members[soon])
-            last = n - 1 - d
-            p = _jit_pick(uniforms[j], last)
-            agent = members[p]
-            moved = members[last]
-            members[p] = moved
-            slot[moved] = p
-            slot[agent] = ABSENT  # after the line above: when p is the last, moved is agent
-            taken[j] = agent
-            j += 1
-
-
-def _pick(uniform, last):  # fmt: skip
-    """The position a uniform picks among 0 .. last (floor(u (last + 1)), at most last)."""
-    return min(np.int64(uniform * (last + 1)), last)
 
 
 def _take_into_tail(
@@ -395,16 +281,3 @@ def _grow(array: np.ndarray, size: int) -> np.ndarray:
     out = np.empty(size, dtype=array.dtype)
     out[: len(array)] = array
     return out
-
-
-(
-    _jit_plan_removal,
-    _jit_count_by_index,
-    _jit_add_by_index,
-    _jit_take_by_index,
-    _jit_pick,
-    _jit_count_run,
-    _jit_fill_run,
-) = compile_all(
-    _plan_removal, _count_by_index, _add_by_index, _take_by_index, _pick, _count_run, _fill_run
-)

@@ -16,6 +16,7 @@ import numpy as np
 
 # a customer's state in one app; ENGAGED and LAPSED adjacent: together, "registered"
 OUT, POOL, ENGAGED, LAPSED, GONE = 0, 1, 2, 3, 4
+ABSENT = -1  # a customer's slot (row) in an app's sets when it is in none of them
 
 NO_DAY = -64  # the last active day of a customer never active
 PAST = -NO_DAY  # bin of day d is d + PAST: bins below PAST hold pre-horizon history, bin 0 "never"

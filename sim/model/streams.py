@@ -62,3 +62,23 @@ def _rewindable(bits: np.random.Philox) -> tuple[np.random.Generator, dict[str, 
     state["state"] = {**state["state"], "counter": np.zeros(4, np.uint64)}
     state.update(buffer_pos=4, has_uint32=0, uinteger=0)
     return np.random.Generator(bits), state
+
+
+# counter-based 16-bit draws of the activity step: its compiled loop makes them on the fly
+GOLDEN, MIX1, MIX2 = (
+    np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB)
+)
+
+
+def uniform16(key: np.uint64, n: int) -> np.ndarray:
+    """n uniform 16-bit draws: the four 16-bit lanes of SplitMix64(key + j x golden) for
+    j = 0, 1, ... (little-endian lane order, as the compiled loop reads them)."""
+    counters = np.arange((n + 3) // 4, dtype=np.uint64)
+    return splitmix(key + counters * GOLDEN).view(np.uint16)[:n]
+
+
+def splitmix(z: Any) -> Any:
+    """SplitMix64's finaliser (Steele, Lea and Flood 2014), on a uint64 or an array of them."""
+    z = (z ^ (z >> np.uint64(30))) * MIX1
+    z = (z ^ (z >> np.uint64(27))) * MIX2
+    return z ^ (z >> np.uint64(31))
