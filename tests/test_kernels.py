@@ -18,8 +18,6 @@ from sim.engine import column_scans
 from sim.engine.kernels import activity as compiled_activity
 from sim.model.encodings import ALONE, NO_DAY, PAST, SOLO
 
-from .conftest import build
-
 N_AGENTS, N_DAYS, N_MONTHS = 70_000, 400, 14
 DAY, MONTH_START = 200, 190
 
@@ -143,30 +141,6 @@ def test_step_keeps_histograms_consistent():
     assert (days[members.ids] >= members.last).all()
     synced = (flags == ALONE) & (members.last == DAY)
     assert synced.sum() > (flags == ALONE).sum() / 10, "SOLO rows active today sync"
-
-
-def test_runs_are_identical_with_either_kernel(tiny_tree, monkeypatch):
-    """A release cadence (multipliers != 1) and a delisting, compiled or not: same hash."""
-    pytest.importorskip("numba")
-    tiny_tree["timeline"]["senior_edition"] = {
-        "type": "edition",
-        "app": "bank",
-        "date": "2020-03-01",
-        "segments": ["old"],
-        "activity_multiplier": 0.6,
-        "source": "assumption (test)",
-    }
-    tiny_tree["timeline"]["retire_chat"] = {
-        "type": "delist",
-        "app": "chat",
-        "date": "2020-09-01",
-        "migrate_to": {"bank": 0.5},
-    }
-    scenario = build(tiny_tree)
-    compiled = sim.run(scenario, seed=4, scale=20).output_hash()
-    monkeypatch.setattr(sim.engine.compiled, "NUMPY_ONLY", True)
-    assert not kernels.use_compiled(compiled_activity.loop)
-    assert sim.run(scenario, seed=4, scale=20).output_hash() == compiled
 
 
 @pytest.mark.parametrize("kernel", ["numpy", "compiled"])

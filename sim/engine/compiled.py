@@ -11,6 +11,10 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+# every compiled function, by its source's module and name: a test checks that each one is
+# exercised by a comparison with its numpy twin (tests/test_twins.py)
+COMPILED: dict[str, Any] = {}
+
 
 def compile_all(*functions: Callable[..., Any]) -> tuple[Any, ...]:
     """The functions compiled (cached on disk next to the sources), or Nones without numba."""
@@ -22,7 +26,10 @@ def compile_all(*functions: Callable[..., Any]) -> tuple[Any, ...]:
     if getattr(numba.config, "DISABLE_JIT", False):
         return (None,) * len(functions)
     jit = numba.njit(cache=True, nogil=True)
-    return tuple(jit(f) for f in functions)
+    compiled = tuple(jit(f) for f in functions)
+    for f, kernel in zip(functions, compiled, strict=True):
+        COMPILED[f"{f.__module__}.{f.__name__.lstrip('_')}"] = kernel
+    return compiled
 
 
 AHEAD = 16  # how many agents ahead a loop over scattered ids prefetches their entries
