@@ -310,7 +310,7 @@ def test_a_cgroup_limit_refuses_what_free_memory_would_allow(tmp_path, monkeypat
 def test_the_advice_is_a_scale_the_command_line_accepts(monkeypatch):
     """Room for a handful of agents: the finest scale that would fit the baseline's 680
     million customers is over 1e7, which --scale refuses; it is not advised."""
-    from sim.model.limits import SCALE_MAX
+    from sim.scenario.limits import SCALE_MAX
 
     scenario = sim.load_scenario(ROOT / "scenarios" / "baseline.yaml")
     monkeypatch.setattr(memory, "_per_agent", lambda scenario: 300.0)

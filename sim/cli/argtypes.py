@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from sim.model.limits import SCALE_MAX, SCALE_MIN, SCALE_RANGE_TEXT
+from sim.scenario.limits import SCALE_MAX, SCALE_MIN, SCALE_RANGE_TEXT
 
 
 def non_negative_int(text: str) -> int:

@@ -26,7 +26,7 @@ from sim.engine.population import agents_per_day
 from sim.engine.propensity import TABLE_BYTES
 from sim.errors import UsageError
 from sim.model.calendar import Calendar
-from sim.model.limits import SCALE_MAX, SCALE_MAX_TEXT
+from sim.scenario.limits import SCALE_MAX, SCALE_MAX_TEXT
 from sim.scenario.load import scenario_hash
 from sim.scenario.schema import Scenario
 

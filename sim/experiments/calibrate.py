@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 
 from sim.errors import ScenarioError
 from sim.experiments.targets import TargetSet, loss
-from sim.scenario.load import _problem, scenario_from_dict
+from sim.scenario.load import pydantic_problem, scenario_from_dict
 from sim.scenario.schema import Model
 from sim.scenario.yamlio import load_tree
 
@@ -44,7 +44,7 @@ def load_spec(path: str | Path) -> CalibrationSpec:
     try:
         return CalibrationSpec.model_validate(tree)
     except ValidationError as exc:
-        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+        raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None
 
 
 def with_values(tree: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def _score(
     scheduler: str | None,
 ) -> list[float]:
     """The loss of each trial of a batch, its runs spread over the backend."""
-    from sim.experiments.executor import _one, map_jobs
+    from sim.experiments.executor import map_jobs, run_job
 
     scenarios = []
     for trial in batch:
@@ -147,6 +147,6 @@ def _score(
         }
         scenarios.append(scenario_from_dict(with_values(tree, values)))
     jobs = [(sc, seed, spec.scale) for sc in scenarios for seed in range(spec.seeds)]
-    results = map_jobs(_one, jobs, workers, scheduler=scheduler)
+    results = map_jobs(run_job, jobs, workers, scheduler=scheduler)
     per_trial = [results[i * spec.seeds : (i + 1) * spec.seeds] for i in range(len(batch))]
     return [loss(runs, targets) for runs in per_trial]

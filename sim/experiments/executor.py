@@ -17,7 +17,7 @@ from sim.scenario.schema import Scenario
 RunJob = tuple[Scenario, int, float | None]  # scenario, seed, scale (None: its own)
 
 
-def _one(args: RunJob) -> Result:
+def run_job(args: RunJob) -> Result:
     scenario, seed, scale = args
     return run(scenario, seed=seed, scale=scale)
 
@@ -31,7 +31,7 @@ def run_many(
 ) -> list[Result]:
     """Run `scenario` once per seed; results in the order of `seeds`."""
     jobs = [(scenario, seed, scale) for seed in seeds]
-    return map_jobs(_one, jobs, workers, on_done)
+    return map_jobs(run_job, jobs, workers, on_done)
 
 
 def map_jobs(

@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import ScenarioError
-from sim.scenario.load import _problem
+from sim.scenario.load import pydantic_problem
 from sim.scenario.schema import Model
 from sim.scenario.yamlio import load_tree
 
@@ -104,4 +104,4 @@ def load_prior(path: str | Path) -> Prior:
     try:
         return Prior.model_validate(tree)
     except ValidationError as exc:
-        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+        raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None

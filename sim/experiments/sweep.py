@@ -28,7 +28,7 @@ from sim.errors import ScenarioError, UsageError
 from sim.experiments.calibrate import Parameter, with_values
 from sim.experiments.outcomes import reading_problems
 from sim.results.run import run
-from sim.scenario.load import _problem, load_scenario, scenario_from_dict, scenario_hash
+from sim.scenario.load import load_scenario, pydantic_problem, scenario_from_dict, scenario_hash
 from sim.scenario.schema import Date, Model, Scenario
 from sim.scenario.yamlio import load_tree
 
@@ -59,7 +59,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
     try:
         spec = SweepSpec.model_validate(tree)
     except ValidationError as exc:
-        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+        raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None
     problems = [
         lines.problem(("outcomes", name), "an outcome's name may not contain '/' or '\\'", name)
         for name in spec.outcomes

@@ -20,7 +20,7 @@ from sim.errors import Problem, ScenarioError
 from sim.experiments.outcomes import reading_problems
 from sim.experiments.series_targets import read_series
 from sim.results.result import Result
-from sim.scenario.load import _problem
+from sim.scenario.load import pydantic_problem
 from sim.scenario.schema import Date, Model, Scenario
 from sim.scenario.yamlio import LineMap, load_tree
 
@@ -97,7 +97,7 @@ def load_targets(path: str | Path, scenario: Scenario | None = None) -> TargetSe
     try:
         targets = TargetSet.model_validate(tree)
     except ValidationError as exc:
-        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+        raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None
     for i, series in enumerate(targets.series):
         rows = read_series(Path(path).parent / series.file, series, lines, ("series", i, "file"))
         targets.targets.update(rows)

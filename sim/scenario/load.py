@@ -52,7 +52,7 @@ def validate_tree(tree: dict[str, Any], lines: LineMap) -> Scenario:
     try:
         return Scenario.model_validate(tree)
     except ValidationError as exc:
-        raise ScenarioError([_problem(err, tree, lines) for err in exc.errors()]) from None
+        raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None
 
 
 def scenario_hash(sc: Scenario) -> str:
@@ -61,7 +61,9 @@ def scenario_hash(sc: Scenario) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
-def _problem(err: Any, tree: dict[str, Any], lines: LineMap) -> Problem:
+def pydantic_problem(err: Any, tree: dict[str, Any], lines: LineMap) -> Problem:
+    """One of pydantic's validation errors as a Problem at its file, line and key (every
+    loader of a YAML file kind reports its schema's errors through this)."""
     path = _input_path(err["loc"], tree)
     kind = err["type"]
     if kind == "extra_forbidden":
