@@ -35,7 +35,7 @@ class Engine:
 
     def __init__(self, scenario: Scenario, seed: int, scale: float | None = None):
         self.scenario = scenario
-        self.scale = float(scale or scenario.population.scale)
+        self.scale = scenario.run_scale(scale)
         self.cal = Calendar(scenario.horizon.start, scenario.horizon.end)
         self.streams = Streams(seed)
         self.pop: Population = build_population(

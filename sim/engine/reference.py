@@ -58,7 +58,7 @@ class ReferenceEngine:
 
     def __init__(self, scenario: Scenario, seed: int, scale: float | None = None):
         self.scenario = scenario
-        self.scale = float(scale or scenario.population.scale)
+        self.scale = scenario.run_scale(scale)
         self.cal = Calendar(scenario.horizon.start, scenario.horizon.end)
         self.streams = Streams(seed)
         self.pop = build_population(scenario.population, self.cal, self.scale, self.streams)

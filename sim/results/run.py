@@ -26,7 +26,7 @@ def run(
     """Simulate `scenario` once; the same scenario, seed and scale give identical results.
     `engine="reference"` runs the one-process-per-customer engine (small worlds only; its
     tables hold registered, engaged, DAU and MAU)."""
-    used_scale = float(scale or scenario.population.scale)
+    used_scale = scenario.run_scale(scale)
     if engine == "reference":
         return _run_reference(scenario, seed, used_scale)
     estimate = check_memory(scenario, used_scale)

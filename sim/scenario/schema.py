@@ -274,6 +274,11 @@ class Scenario(Sourced):
     apps: dict[AppId, App] = Field(min_length=1)
     timeline: dict[str, Event] = Field(default_factory=dict)
 
+    def run_scale(self, scale: float | None = None) -> float:
+        """The scale a run uses: `scale` where given, else the scenario's own (customers per
+        agent). Every path to an engine resolves it here, once."""
+        return float(scale or self.population.scale)
+
     @field_validator("name")
     @classmethod
     def _folder_safe(cls, name: str) -> str:
