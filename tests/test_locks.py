@@ -118,3 +118,41 @@ def test_report_folders_get_the_mode_of_a_plain_mkdir(tmp_path: Path, umask: int
     finally:
         os.umask(before)
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+@pytest.fixture
+def no_flock(monkeypatch):
+    """A platform without fcntl: the lock is the lock file's existence."""
+    monkeypatch.setattr(locks, "fcntl", None)
+
+
+def lock_record(path: Path, pid: int) -> None:
+    record = {"pid": pid, "host": socket.gethostname(), "command": "appsim run", "since": "then"}
+    path.write_text(json.dumps(record))
+
+
+def test_without_flock_a_lock_file_keeps_a_second_run_out(tmp_path: Path, no_flock, capsys):
+    out = tmp_path / "out"
+    lock_record(locks.lock_path(out), os.getppid())  # a process that is running
+    assert main(["run", str(TINY), "--out", str(out), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert f"pid {os.getppid()}" in err and "another appsim run" in err
+    assert not out.exists() and locks.lock_path(out).exists()  # the holder's, left alone
+
+
+def test_without_flock_a_dead_holders_lock_is_taken_and_released(tmp_path: Path, no_flock):
+    out = tmp_path / "out"
+    lock_record(locks.lock_path(out), _ended())
+    locks.hold(out)
+    record = json.loads(locks.lock_path(out).read_text())
+    assert record["pid"] == os.getpid() and locks.held(out)
+    locks.release(out)
+    assert not locks.lock_path(out).exists()
+
+
+def test_without_flock_only_dead_holders_lock_files_are_cleaned(tmp_path: Path, no_flock):
+    dead, live = tmp_path / ".a.lock", tmp_path / ".b.lock"
+    lock_record(dead, _ended())
+    lock_record(live, os.getppid())
+    leftovers.remove_stale(tmp_path)
+    assert not dead.exists() and live.exists()

@@ -62,7 +62,7 @@ def _is_stale_folder(entry: Path) -> bool:
     if old:
         from sim.report.folders import owned
 
-        return not _running(int(old.group(1))) and owned(entry)
+        return not locks.running(int(old.group(1))) and owned(entry)
     return False
 
 
@@ -73,19 +73,7 @@ def _writer_is_dead(pid_file: Path) -> bool:
         ours = record["made_by"] == "appsim"
     except (OSError, ValueError, KeyError, TypeError):
         return False  # not provably appsim's
-    return ours and host == socket.gethostname() and not _running(pid)
-
-
-def _running(pid: int) -> bool:
-    if pid <= 0:
-        return True  # not a pid a folder of ours names: leave it
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
+    return ours and host == socket.gethostname() and not locks.running(pid)
 
 
 def normal_mode(folder: Path) -> None:
