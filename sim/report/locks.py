@@ -161,6 +161,30 @@ def _unlink_and_close(path: Path, fd: int) -> None:
         os.close(fd)
 
 
+def free(out: Path) -> bool:
+    """True if no other process holds the lock of the output folder `out`: none is writing
+    it. This process's own lock counts as free: a command takes it before it builds the
+    folder, and asks this only before that (see `sim.report.leftovers`)."""
+    path = lock_path(out)
+    if path in _HELD:
+        return True
+    if fcntl is None:
+        return not path.exists() or _holder_ended(path)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # cannot look: not provably free
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # also gives up the flock just taken
+    return True
+
+
 def remove_if_free(path: Path) -> None:
     """Remove a lock file nobody holds (its process died, kill -9, before removing it)."""
     if fcntl is None:
