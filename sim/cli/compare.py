@@ -76,13 +76,13 @@ def execute(args: argparse.Namespace) -> int:
     check_writable(out, replace_own=args.force)
     started = time.perf_counter()
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
-    from sim.experiments.executor import _one
+    from sim.experiments.executor import run_job
 
     results = map_jobs(
-        _one,
+        run_job,
         jobs,
         args.workers,
-        on_done=lambda r: print(
+        on_done=lambda _, r: print(
             f"  {r.scenario.name} seed {r.seed} ({r.wall_seconds:.1f} s)", file=sys.stderr
         ),
         scheduler=args.scheduler,

@@ -22,7 +22,7 @@ from sim.report.folders import check_writable
 
 def execute(args: argparse.Namespace) -> int:
     from sim.experiments.across_worlds import WorldRuns
-    from sim.experiments.executor import _one, map_jobs
+    from sim.experiments.executor import map_jobs, run_job
     from sim.experiments.worlds import draw_worlds, load_posterior, world_scenario
     from sim.report.worlds_report import write_worlds_report
     from sim.scenario.load import load_scenario
@@ -49,7 +49,7 @@ def execute(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     started = time.perf_counter()
-    results = map_jobs(_one, jobs, args.workers, scheduler=args.scheduler)
+    results = map_jobs(run_job, jobs, args.workers, scheduler=args.scheduler)
     date = dates[0]
     values = np.array([r.at(date.isoformat(), metric, app) for r in results], dtype=float)
     if not np.all(np.isfinite(values)):

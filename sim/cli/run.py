@@ -99,9 +99,9 @@ def across_worlds(
     across worlds); returns the bands and the number of worlds."""
     import sys
 
-    from sim.experiments.executor import _one, map_jobs
+    from sim.experiments.executor import map_jobs, run_job
     from sim.experiments.worlds import bands
 
     print(f"running {len(scenarios)} worlds from {args.worlds} at 1:{scale:g}", file=sys.stderr)
-    results = map_jobs(_one, [(sc, args.seed, scale) for sc in scenarios], args.workers)
+    results = map_jobs(run_job, [(sc, args.seed, scale) for sc in scenarios], args.workers)
     return bands([r.daily for r in results]), len(results)

@@ -137,7 +137,7 @@ def _score(
     scheduler: str | None,
 ) -> list[float]:
     """The loss of each trial of a batch, its runs spread over the backend."""
-    from sim.experiments.executor import _one, map_jobs
+    from sim.experiments.executor import map_jobs, run_job
 
     scenarios = []
     for trial in batch:
@@ -147,6 +147,6 @@ def _score(
         }
         scenarios.append(scenario_from_dict(with_values(tree, values)))
     jobs = [(sc, seed, spec.scale) for sc in scenarios for seed in range(spec.seeds)]
-    results = map_jobs(_one, jobs, workers, scheduler=scheduler)
+    results = map_jobs(run_job, jobs, workers, scheduler=scheduler)
     per_trial = [results[i * spec.seeds : (i + 1) * spec.seeds] for i in range(len(batch))]
     return [loss(runs, targets) for runs in per_trial]
