@@ -22,7 +22,10 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def interrupt_after(args: list[str], seconds: float) -> subprocess.CompletedProcess[str]:
+def interrupt_once_locked(args: list[str], lock: Path) -> subprocess.CompletedProcess[str]:
+    """Start appsim and send Ctrl-C once `lock` (its output folder's lock) exists: by then
+    its handlers are installed and --out is checked, so it is about to simulate or is
+    simulating. No sleeping for timing: the signal waits on what the process did."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", *args],
         cwd=ROOT,
@@ -31,24 +34,54 @@ def interrupt_after(args: list[str], seconds: float) -> subprocess.CompletedProc
         stderr=subprocess.PIPE,
         preexec_fn=default_sigint,
     )
-    time.sleep(seconds)  # let it get well into the simulation, not to time anything
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
+    try:
+        wait_until(lambda: lock.exists() or proc.poll() is not None, 120, "locked --out")
+        assert proc.poll() is None, "appsim ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_ctrl_c_leaves_nothing_behind(tmp_path: Path, command: str):
     out = tmp_path / "out"
-    # big enough (about 8 s a run) to be still simulating when interrupted after 4 s
+    # big enough (about 8 s a run) to be still simulating when interrupted
     args = [command, BASELINE, "--scale", "300", "--out", str(out)]
     if command == "compare":
         args[1:2] = [BASELINE, str(ROOT / "scenarios" / "what-if" / "no-open-api.yaml")]
         args += ["--reps", "2"]
-    done = interrupt_after(args, 4.0)
+    done = interrupt_once_locked(args, tmp_path / ".out.lock")
     assert done.returncode == 130, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []  # neither the report nor a temporary folder
+
+
+def test_a_second_ctrl_c_during_cleanup_does_not_cut_it_short(tmp_path: Path):
+    """Ctrl-C while the report is written, and again while its temporary folder is being
+    removed (the probe sends both from there): the folder still goes, the exit is 130."""
+    argv = ["run", str(TINY), "--scale", "20", "--quiet", "--out", str(tmp_path / "out")]
+    probe = (
+        "import os, shutil, signal, sys\n"
+        "import sim.report.folders as folders\n"
+        "real_list, real_rmtree = folders.file_list, shutil.rmtree\n"
+        "def ctrl_c_then(real):\n"
+        "    def again(*args, **kwargs):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return real(*args, **kwargs)\n"
+        "    return again\n"
+        "folders.file_list = ctrl_c_then(real_list)\n"
+        "shutil.rmtree = ctrl_c_then(real_rmtree)\n"
+        "from sim.cli.app import main\n"
+        f"sys.exit(main({argv!r}))\n"
+    )
+    done = run_probe(probe)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "interrupted" in done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unwritable_out_is_a_clear_error(tmp_path: Path):

@@ -118,3 +118,102 @@ def test_report_folders_get_the_mode_of_a_plain_mkdir(tmp_path: Path, umask: int
     finally:
         os.umask(before)
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+@pytest.fixture
+def no_flock(monkeypatch):
+    """A platform without fcntl: the lock is the lock file's existence."""
+    monkeypatch.setattr(locks, "fcntl", None)
+
+
+def lock_record(path: Path, pid: int) -> None:
+    record = {"pid": pid, "host": socket.gethostname(), "command": "appsim run", "since": "then"}
+    path.write_text(json.dumps(record))
+
+
+def test_without_flock_a_lock_file_keeps_a_second_run_out(tmp_path: Path, no_flock, capsys):
+    out = tmp_path / "out"
+    lock_record(locks.lock_path(out), os.getppid())  # a process that is running
+    assert main(["run", str(TINY), "--out", str(out), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert f"pid {os.getppid()}" in err and "another appsim run" in err
+    assert not out.exists() and locks.lock_path(out).exists()  # the holder's, left alone
+
+
+def test_without_flock_a_dead_holders_lock_is_taken_and_released(tmp_path: Path, no_flock):
+    out = tmp_path / "out"
+    lock_record(locks.lock_path(out), _ended())
+    locks.hold(out)
+    record = json.loads(locks.lock_path(out).read_text())
+    assert record["pid"] == os.getpid() and locks.held(out)
+    locks.release(out)
+    assert not locks.lock_path(out).exists()
+
+
+def test_without_flock_only_dead_holders_lock_files_are_cleaned(tmp_path: Path, no_flock):
+    dead, live = tmp_path / ".a.lock", tmp_path / ".b.lock"
+    lock_record(dead, _ended())
+    lock_record(live, os.getppid())
+    leftovers.remove_stale(tmp_path)
+    assert not dead.exists() and live.exists()
+
+
+def unnoted(folder: Path, files: dict[str, str], listed: list[str] | None = None) -> Path:
+    """A temporary folder without a pid file, holding `files` and, if `listed` is given,
+    appsim's mark listing those."""
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    if listed is not None:
+        mark = {"made_by": "appsim", "files": sorted(listed)}
+        (folder / ".appsim-folder.json").write_text(json.dumps(mark))
+    return folder
+
+
+def test_temporary_folders_without_a_pid_file_go_only_when_provably_appsims(tmp_path: Path):
+    empty = unnoted(tmp_path / ".a.tmp-ab12cd_3", {})
+    half_noted = unnoted(tmp_path / ".b.tmp-ef34gh56", {leftovers.PID_FILE: '{"made_by": "ap'})
+    marked = unnoted(tmp_path / ".c.tmp-ij56kl78", {"summary.md": "x"}, ["summary.md"])
+    gone = {empty, half_noted, marked}
+    kept = {
+        unnoted(tmp_path / ".d.tmp-mn78op90", {"notes.txt": "a user's"}),
+        unnoted(tmp_path / ".e.tmp-qr90st12", {"summary.md": "x", "mine.txt": "a user's"}, []),
+        unnoted(tmp_path / ".f.tmp-NOTOURS1", {}),  # not a name tempfile makes
+        unnoted(tmp_path / ".g.tmp-short", {}),
+        unnoted(tmp_path / "h.tmp-uv12wx34", {}),  # not hidden
+    }
+    assert set(leftovers.remove_stale(tmp_path)) == gone
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in gone)
+
+
+def test_a_temporary_folder_of_a_locked_output_is_left(other_holder):
+    """Another process holds the lock of `out`: it may be building `.out.tmp-*` right now,
+    before its pid file is written."""
+    out, _ = other_holder
+    building = unnoted(out.parent / ".out.tmp-yz12ab34", {})
+    leftovers.remove_stale(out.parent)
+    assert building.exists()
+
+
+@pytest.mark.parametrize("step", ["mark_in_progress", "unmark"])
+def test_a_report_killed_without_its_pid_file_is_cleaned_by_the_next_run(tmp_path: Path, step: str):
+    """kill -9 just before the pid file is written, or just after it is removed: the next
+    run into the same parent folder removes what is left."""
+    probe = (
+        "import os, signal\n"
+        "import sim.report.leftovers as leftovers\n"
+        f"real = leftovers.{step}\n"
+        "def then_die(tmp):\n"
+        f"    if {step == 'unmark'}:\n"
+        "        real(tmp)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"leftovers.{step} = then_die\n"
+        "from sim.cli.app import main\n"
+        f"main({['run', str(TINY), '--out', str(tmp_path / 'first'), *FAST]!r})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, timeout=300)
+    assert done.returncode == -signal.SIGKILL
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".first.tmp-")]
+    assert left and not (left[0] / leftovers.PID_FILE).exists()
+    assert main(["run", str(TINY), "--out", str(tmp_path / "second"), *FAST]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["second"]

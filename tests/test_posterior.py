@@ -285,3 +285,46 @@ def test_shipped_posterior_is_a_posterior_of_the_shipped_prior():
         assert ((table[path] >= support[0]) & (table[path] <= support[1])).all(), path
     effective = 1.0 / (table["weight"] ** 2).sum()
     assert effective > 10, "a posterior of a few worlds would make bands of a few worlds"
+
+
+def no_simulation(monkeypatch) -> None:
+    """Any run started from here on fails the test: the mistake must be caught before."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated before the mistake was caught")
+
+    monkeypatch.setattr("sim.results.run.run", refuse)
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_device_or_fifo_as_posterior_is_refused_before_any_run(
+    tmp_path, command, monkeypatch, capsys
+):
+    import os
+
+    no_simulation(monkeypatch)
+    fifo = tmp_path / "posterior.parquet"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {TINY}\nname: other\n")
+    scenarios = [str(TINY)] if command == "run" else [str(TINY), str(other)]
+    for posterior, what in (("/dev/zero", "is a device"), (str(fifo), "is a pipe (FIFO)")):
+        argv = [command, *scenarios, "--worlds", posterior, "--n", "2"]
+        assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err
+        assert f"--worlds {posterior}: {what}, not a posterior file" in err, err
+        assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_posterior_is_refused_before_the_run(tmp_path, monkeypatch, capsys):
+    no_simulation(monkeypatch)
+    broken = tmp_path / "posterior.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    words = tmp_path / "words.parquet"
+    pd.DataFrame({"apps.bank.engagement.activity_mean": ["high"], "weight": [1.0]}).to_parquet(
+        words
+    )
+    for posterior, fragment in ((broken, "not a readable posterior file"), (words, "not numbers")):
+        argv = ["run", str(TINY), "--worlds", str(posterior), "--quiet"]
+        assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+        assert fragment in capsys.readouterr().err

@@ -68,3 +68,49 @@ def test_rel_tol_widens_an_inequality_by_its_factor():
     assert strict.miss(96.0) > 0
     assert tolerant.miss(96.0) == 0.0
     assert tolerant.miss(90.0) == pytest.approx(math.log(100 / 1.05 / 90))
+
+
+def named_series(tmp_path, csv_file) -> object:
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        "source: test\ntargets: {}\nseries:\n"
+        f"  - {{file: {csv_file}, rel_tol: 0.1, source: a report}}\n"
+    )
+    return path
+
+
+def refusal(path) -> str:
+    with pytest.raises(ScenarioError) as caught:
+        load_targets(path)
+    return str(caught.value)
+
+
+def test_a_device_as_series_csv_is_refused_before_it_is_read(tmp_path):
+    """/dev/zero has st_size 0 and never ends: the CSV goes through the inputs' rule."""
+    message = refusal(named_series(tmp_path, "/dev/zero"))
+    assert "targets.yaml:4: series[0].file: is a device, not a series CSV" in message
+
+
+def test_a_fifo_as_series_csv_is_refused_without_waiting(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "monthly.csv")  # opening it to read would wait for a writer
+    message = refusal(named_series(tmp_path, "monthly.csv"))
+    assert "series[0].file: is a pipe (FIFO), not a series CSV" in message
+
+
+def test_a_huge_or_binary_series_csv_is_located(tmp_path):
+    (tmp_path / "huge.csv").write_text(HEADER + "2020-06-30,bank,mau,1\n" * 120_000)
+    assert "file too large" in refusal(named_series(tmp_path, "huge.csv"))
+    (tmp_path / "latin1.csv").write_bytes(HEADER.encode() + b"2020-06-30,b\xe4nk,mau,1\n")
+    assert "latin1.csv:2: (top level): not UTF-8 text" in refusal(
+        named_series(tmp_path, "latin1.csv")
+    )
+    (tmp_path / "nul.csv").write_bytes(HEADER.encode() + b"2020-06-30,bank,mau,1\x00\n")
+    binary = refusal(named_series(tmp_path, "nul.csv"))
+    assert "nul.csv:2: (top level): binary file, not CSV text" in binary
+
+
+def test_a_short_csv_row_is_not_a_traceback(tmp_path):
+    write = write_files(tmp_path, HEADER + "2020-06-30,bank\n")
+    assert ":2: value: not a finite number" in refusal(write)

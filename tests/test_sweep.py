@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -94,31 +96,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_real_cluster_survives_a_dead_worker(serial, tmp_path):
+@contextmanager
+def dask_cluster(workers: int) -> Iterator[tuple[str, list[subprocess.Popen]]]:
+    """A scheduler and `workers` one-thread workers on this machine, ready: its address and
+    the worker processes. All are ended afterwards."""
+    from dask.distributed import Client
+
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs = [
         subprocess.Popen(
             [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            **quiet,
         )
     ]
     try:
-        time.sleep(3)
-        for _ in range(2):
+        for _ in range(workers):
             procs.append(
                 subprocess.Popen(
                     [str(DASK), "worker", address, "--nthreads", "1", "--no-dashboard"],
-                    env=env,
                     cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    **quiet,
                 )
             )
-        time.sleep(5)
+        with Client(address, timeout="60s") as client:  # waits for the scheduler to listen
+            client.wait_for_workers(workers, timeout=120)
+        yield address, procs[1:]
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait(timeout=30)
+
+
+def test_real_cluster_survives_a_dead_worker(serial, tmp_path):
+    with dask_cluster(2) as (address, workers):
         run = subprocess.Popen(
             [
                 sys.executable,
@@ -141,14 +154,93 @@ def test_real_cluster_survives_a_dead_worker(serial, tmp_path):
         )
         _wait_for_a_result(tmp_path / "store", run)  # runs are under way: now a worker dies
         assert run.poll() is None, "the sweep ended before a worker could be killed"
-        procs[1].send_signal(signal.SIGKILL)
+        workers[0].send_signal(signal.SIGKILL)
         _, err = run.communicate(timeout=600)
         assert run.returncode == 0, err[-3000:]
         pd.testing.assert_frame_equal(outcomes(serial), outcomes(tmp_path / "out"))
+
+
+def slow_spec(folder: Path) -> Path:
+    """Three runs of the baseline at 1:300, about 8 s each: still running when interrupted."""
+    spec = folder / "slow.yaml"
+    spec.write_text(
+        f"scenario: {ROOT / 'scenarios' / 'baseline.yaml'}\n"
+        "sampler: grid\nsamples: 3\nseeds: 1\nscale: 300\n"
+        "parameters:\n  apps.rongexing.adoption.p_per_year: {low: 0.01, high: 0.05}\n"
+        "outcomes:\n  m: {metric: mau, app: suite, date: 2019-12-31}\n"
+    )
+    return spec
+
+
+def start_sweep(spec: Path, folder: Path, *backend: str) -> subprocess.Popen[str]:
+    """`appsim sweep` in its own process group, with Ctrl-C as in a user's terminal."""
+    args = ["--store", str(folder / "store"), "--out", str(folder / "out"), *backend]
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(spec), *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
+        start_new_session=True,
+    )
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still not {what} after {seconds} s"
+        time.sleep(0.05)
+
+
+def interrupted(run: subprocess.Popen[str]) -> str:
+    """Ctrl-C to the sweep's process group; its stderr, once it exited 130 promptly."""
+    os.killpg(run.pid, signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        _, err = run.communicate(timeout=120)
     finally:
-        for proc in procs:
-            proc.kill()
-            proc.wait(timeout=30)
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 130, err[-3000:]
+    assert time.monotonic() - sent < 6, "waited for the queued runs"
+    assert err.strip() == "interrupted; nothing was written", err[-3000:]
+    return err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_on_local_workers_stops_the_sweep_and_its_workers(tmp_path):
+    """The local processes of `--workers` are the executor's of every command: Ctrl-C ends
+    them at once and says nothing but that it was interrupted."""
+    from .test_interrupt import alive, children_of
+
+    run = start_sweep(slow_spec(tmp_path), tmp_path, "--workers", "2")
+    wait_until(lambda: len(children_of(run.pid)) >= 2, 120, "running two workers")
+    workers = children_of(run.pid)
+    interrupted(run)
+    wait_until(lambda: not any(alive(w) for w in workers), 10, "rid of the workers")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.yaml", "store"]
+
+
+def test_ctrl_c_on_a_cluster_cancels_the_sweeps_runs(tmp_path):
+    """Ctrl-C with --scheduler: appsim exits 130 at once, and the cluster is left holding
+    none of its runs (queued or running); its workers stay, being the cluster's."""
+    from dask.distributed import Client
+
+    def tasks(state: str | None = None) -> int:
+        return client.run_on_scheduler(
+            lambda dask_scheduler: sum(
+                1 for t in dask_scheduler.tasks.values() if state in (None, t.state)
+            )
+        )
+
+    with dask_cluster(1) as (address, workers), Client(address) as client:
+        run = start_sweep(slow_spec(tmp_path), tmp_path, "--scheduler", address)
+        wait_until(lambda: tasks("processing") > 0, 120, "running on the cluster")
+        interrupted(run)
+        wait_until(lambda: tasks() == 0, 30, "rid of the sweep's runs")
+        assert all(w.poll() is None for w in workers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow.yaml", "store"]
 
 
 def _wait_for_a_result(store: Path, run: subprocess.Popen) -> None:

@@ -51,7 +51,9 @@ def execute(args: argparse.Namespace) -> int:
         range(args.seeds),
         args.scale,
         args.workers,
-        on_done=lambda r: print(f"  seed {r.seed} done ({r.wall_seconds:.1f} s)", file=sys.stderr),
+        on_done=lambda _, r: print(
+            f"  seed {r.seed} done ({r.wall_seconds:.1f} s)", file=sys.stderr
+        ),
     )
     table = fit_table(results, targets)
     shown = format_fit(table)

@@ -82,7 +82,7 @@ def execute(args: argparse.Namespace) -> int:
         run_job,
         jobs,
         args.workers,
-        on_done=lambda r: print(
+        on_done=lambda _, r: print(
             f"  {r.scenario.name} seed {r.seed} ({r.wall_seconds:.1f} s)", file=sys.stderr
         ),
         scheduler=args.scheduler,

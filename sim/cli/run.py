@@ -13,6 +13,8 @@ from sim.report.folders import add_force_argument, check_writable
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.scenario.schema import Scenario
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -68,11 +70,12 @@ def execute(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     out = args.out or Path("reports") / scenario.name
     check_writable(out, replace_own=args.force)
+    drawn = world_scenarios(args) if args.worlds else None  # a bad posterior: before the run
     with day_progress(scenario, enabled=not args.quiet) as progress:
         result = run(
             scenario, seed=args.seed, scale=args.scale, progress=progress, engine=args.engine
         )
-    worlds = across_worlds(args, result.scale) if args.worlds else None
+    worlds = across_worlds(args, drawn, result.scale) if drawn else None
     folder = write_run_report(result, out, worlds)
     print(
         f"{scenario.name}: {result.info['agents']:,} agents at scale 1:{result.scale:g}, seed "
@@ -81,16 +84,24 @@ def execute(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def across_worlds(args: argparse.Namespace, scale: float) -> tuple[pd.DataFrame, int]:
-    """The scenario in `--n` posterior worlds, one run each with the same seed (common
-    random numbers across worlds); returns the bands and the number of worlds."""
+def world_scenarios(args: argparse.Namespace) -> list[Scenario]:
+    """The scenario in `--n` worlds drawn from the `--worlds` posterior (read and checked)."""
+    from sim.experiments.worlds import draw_worlds, load_posterior, world_scenario
+
+    drawn = draw_worlds(load_posterior(args.worlds), args.n, seed=args.seed)
+    return [world_scenario(args.scenario, w)[0] for w in drawn]
+
+
+def across_worlds(
+    args: argparse.Namespace, scenarios: list[Scenario], scale: float
+) -> tuple[pd.DataFrame, int]:
+    """The scenario in each world, one run each with the same seed (common random numbers
+    across worlds); returns the bands and the number of worlds."""
     import sys
 
     from sim.experiments.executor import map_jobs, run_job
-    from sim.experiments.worlds import bands, draw_worlds, load_posterior, world_scenario
+    from sim.experiments.worlds import bands
 
-    drawn = draw_worlds(load_posterior(args.worlds), args.n, seed=args.seed)
-    scenarios = [world_scenario(args.scenario, w)[0] for w in drawn]
     print(f"running {len(scenarios)} worlds from {args.worlds} at 1:{scale:g}", file=sys.stderr)
     results = map_jobs(run_job, [(sc, args.seed, scale) for sc in scenarios], args.workers)
     return bands([r.daily for r in results]), len(results)

@@ -4,8 +4,9 @@ Python turns SIGINT into KeyboardInterrupt already; SIGTERM (a `kill`, a service
 stopping appsim) would end the process at once and leave a half-built report folder behind.
 Both are turned into a `KeyboardInterrupt` here (SIGTERM as its subclass `Terminated`), so
 that the `finally` and `except BaseException` blocks that remove temporary folders and
-release locks run for either. This module imports nothing but the standard library: it is
-installed before anything else is loaded.
+release locks run for either. The first signal is the last: once one arrives appsim ignores
+both, so that its cleanup and its exit (130 or 143) are never cut short. This module imports
+nothing but the standard library: it is installed before anything else is loaded.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ class Terminated(KeyboardInterrupt):
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    ignore()  # the cleanup this starts must not itself be cut short by a second signal
     raise Terminated()
 
 
 def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    ignore()  # a second Ctrl-C during cleanup would kill appsim with half a folder left
     raise KeyboardInterrupt()
 
 

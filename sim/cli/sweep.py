@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--workers",
         type=argtypes.positive_int,
         default=1,
-        help="run on a local Dask cluster of this many processes",
+        help="local worker processes (default: 1)",
     )
     p.add_argument(
         "--scheduler",

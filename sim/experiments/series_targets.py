@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import KeyPath, Problem, ScenarioError
+from sim.scenario.inputs import Refused, read_input, why_unreadable
 from sim.scenario.yamlio import LineMap
 
 if TYPE_CHECKING:
@@ -26,12 +28,8 @@ MAX_ROWS = 100_000
 
 def read_series(path: Path, spec: SeriesFile, lines: LineMap, where: KeyPath) -> dict[str, Target]:
     """The targets of one series CSV, named `app.metric.date`."""
-    if not path.is_file():
-        raise ScenarioError([lines.problem(where, "no such CSV file", str(path))])
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        rows = [row for _, row in zip(range(MAX_ROWS), reader, strict=False)]
-        header = set(reader.fieldnames or ())
+    reader, rows = _rows(path, lines, where)
+    header = set(reader.fieldnames or ())
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ScenarioError(
@@ -46,6 +44,32 @@ def read_series(path: Path, spec: SeriesFile, lines: LineMap, where: KeyPath) ->
     if problems:
         raise ScenarioError(problems)
     return out
+
+
+def _rows(path: Path, lines: LineMap, where: KeyPath) -> tuple[csv.DictReader, list[dict]]:
+    """The CSV's reader and rows; a file that is not a readable UTF-8 CSV is a problem
+    located at the targets file's `where` (or at the CSV's line, when it has one)."""
+    try:
+        data = read_input(path, "series CSV")
+    except OSError as exc:
+        raise ScenarioError([lines.problem(where, why_unreadable(exc), str(path))]) from None
+    except Refused as exc:
+        raise ScenarioError([lines.problem(where, str(exc), str(path))]) from None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise ScenarioError([Problem(str(path), line, (), "binary file, not CSV text")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        msg = f"not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
+        raise ScenarioError([Problem(str(path), line, (), msg)]) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return reader, [row for _, row in zip(range(MAX_ROWS), reader, strict=False)]
+    except csv.Error as exc:
+        msg = f"not a CSV file ({exc})"
+        raise ScenarioError([Problem(str(path), reader.line_num or 1, (), msg)]) from None
 
 
 def _target(
@@ -67,8 +91,8 @@ def _target(
         problems.append(Problem(file, line, ("value",), "value > 0 and 0 <= rel_tol < 1", value))
         return None
     return Target(
-        metric=row["metric"].strip(),
-        app=row["app"].strip(),
+        metric=(row["metric"] or "").strip(),  # a short row's missing cells are None
+        app=(row["app"] or "").strip(),
         date=day,
         relation="~=",
         value=value,

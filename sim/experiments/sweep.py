@@ -5,8 +5,9 @@ Latin hypercube, Sobol/Saltelli, Morris; the designs come from SALib), seeds per
 the outcomes to read. Each run is identified by a content hash of what determines it
 (resolved scenario, seed, scale, engine version), and its result is kept in the store under
 that hash, so an interrupted sweep, run again, computes only what is missing. Runs execute
-in this process, on a local Dask cluster (`workers`), or on an existing one (`scheduler`);
-per-run seeds come from the spec, so every backend gives the same numbers, bit for bit.
+in this process, on local worker processes (`workers`) or on a Dask cluster (`scheduler`),
+through the executor every command uses (`sim.experiments.executor`); per-run seeds come
+from the spec, so every backend gives the same numbers, bit for bit.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ import pandas as pd
 from pydantic import Field, ValidationError
 
 from sim import __version__
-from sim.engine.memory import check_runs_at_once
-from sim.errors import ScenarioError, UsageError
+from sim.errors import ScenarioError
 from sim.experiments.calibrate import Parameter, with_values
 from sim.experiments.outcomes import reading_problems
 from sim.results.run import run
@@ -261,58 +261,20 @@ def _index(runs: list[dict[str, Any]]) -> dict[str, int]:
 def _run_distinct(
     runs: list[dict[str, Any]], workers: int, scheduler: str | None, tick: Progress
 ) -> list[dict[str, float]]:
-    if scheduler is None and workers <= 1:
-        out = []
-        for job in runs:
-            out.append(execute(job))
-            tick("cached" if job["cached"] else "done")
-        return out
-    if scheduler is None:  # a local cluster: `workers` runs at once on this machine
-        fresh = [job for job in runs if not job["cached"]]
-        sizes = [(Scenario.model_validate_json(job["scenario"]), job["scale"]) for job in fresh]
-        check_runs_at_once(sizes, min(workers, len(fresh)))
-    return _run_on_dask(runs, workers, scheduler, tick)
+    """Each distinct run's outcomes, on the one executor of every command; a run that
+    fails (on every retry, on a cluster) is counted and its outcomes are NaN, not hidden."""
+    from sim.experiments.executor import map_jobs
 
+    def done(job: dict[str, Any], _: dict[str, float]) -> None:
+        tick("cached" if job["cached"] else "done")
 
-def _run_on_dask(
-    jobs: list[dict[str, Any]], workers: int, scheduler: str | None, tick: Progress
-) -> list[dict[str, float]]:
-    from dask.distributed import Client, LocalCluster, as_completed
+    def failed(job: dict[str, Any], _: Exception) -> dict[str, float]:
+        tick("failed")
+        return {k: float("nan") for k in job["outcomes"]}
 
-    cluster = None
-    try:
-        if scheduler:
-            client = Client(scheduler, timeout="20s")
-        else:
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-    except OSError as exc:
-        raise UsageError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-    try:
-        futures = client.map(
-            execute,
-            jobs,
-            key=[f"run-{j['key']}-{i}" for i, j in enumerate(jobs)],
-            retries=3,
-            pure=False,
-        )
-        index = {f.key: i for i, f in enumerate(futures)}
-        out: list[dict[str, float]] = [{} for _ in jobs]
-        for future in as_completed(futures):
-            i = index[future.key]
-            try:
-                out[i] = future.result()
-                tick("cached" if jobs[i]["cached"] else "done")
-            except Exception:  # a run that failed on every retry: reported, not hidden
-                out[i] = {k: float("nan") for k in jobs[i]["outcomes"]}
-                tick("failed")
-        return out
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    fresh = [job for job in runs if not job["cached"]]
+    sizes = [(Scenario.model_validate_json(job["scenario"]), job["scale"]) for job in fresh]
+    return map_jobs(execute, runs, workers, done, scheduler, failed, sizes)
 
 
 # -- the table and the indices -----------------------------------------------------------

@@ -19,10 +19,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCH_SECONDS = 0.5  # how often a worker checks that its parent is alive
@@ -103,27 +102,3 @@ def held_signals() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
-def map_in_order(
-    func: Callable[[Any], Any],
-    jobs: Sequence[Any],
-    workers: int,
-    on_done: Callable[[Any], None] | None = None,
-) -> list[Any]:
-    """`func` of every job on `workers` processes; results in the order of `jobs`."""
-    with worker_pool(workers) as pool:
-        with held_signals():  # the workers start during the first submit
-            futures = [pool.submit(func, job) for job in jobs]
-        return results_in_order(futures, on_done)
-
-
-def results_in_order(futures: Sequence[Any], on_done: Callable[[Any], None] | None) -> list[Any]:
-    """The futures' results in their order (local processes or Dask), each reported as it
-    is collected."""
-    out = []
-    for future in futures:
-        out.append(future.result())
-        if on_done:
-            on_done(out[-1])
-    return out

@@ -10,6 +10,7 @@ structure), not only the Monte Carlo noise of one world.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 
 from sim.errors import UsageError
 from sim.experiments.calibrate import with_values
+from sim.scenario.inputs import MAX_TABLE_BYTES, Refused, read_input, why_unreadable
 from sim.scenario.load import scenario_from_dict
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlio import load_tree, root_file
@@ -27,11 +29,19 @@ METRICS = ("registered", "mau", "dau")
 def load_posterior(path: Path) -> pd.DataFrame:
     """The weighted parameter sets of a posterior file, checked."""
     try:
-        table = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
+        data = read_input(path, "posterior file", MAX_TABLE_BYTES)
+        table = pd.read_parquet(io.BytesIO(data))
+    except Refused as exc:
+        raise UsageError(f"--worlds {path}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"--worlds {path}: {why_unreadable(exc)}") from None
+    except Exception as exc:  # whatever the Parquet reader trips on (ArrowInvalid, ...)
         raise UsageError(f"--worlds {path}: not a readable posterior file ({exc})") from None
     if "weight" not in table or len(table) == 0 or len(table.columns) < 2:
         raise UsageError(f"--worlds {path}: needs parameter columns and a weight column")
+    wrong = [str(c) for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    if wrong:
+        raise UsageError(f"--worlds {path}: columns {', '.join(wrong)} are not numbers")
     if not np.all(np.isfinite(table["weight"])) or (table["weight"] < 0).any():
         raise UsageError(f"--worlds {path}: weights must be finite and non-negative")
     return table

@@ -53,8 +53,10 @@ def _build_and_replace(out_dir: Path) -> Iterator[Path]:
         raise UsageError(f"cannot write to {out_dir}: {exc.strerror}") from None
     try:
         yield tmp
-        leftovers.unmark(tmp)
+        # the mark before the pid file goes: killed at any instant, the folder holds one of
+        # them, by which a later run knows it as appsim's (`sim.report.leftovers`)
         write_json(tmp / MARKER, {"made_by": "appsim", "files": file_list(tmp)})
+        leftovers.unmark(tmp)
         leftovers.normal_mode(tmp)
         _replace(tmp, out_dir)
     except BaseException as exc:

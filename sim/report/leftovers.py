@@ -6,6 +6,12 @@ them behind. A later run into the same parent folder removes those that are prov
 appsim's and dead, and nothing else: a `.tmp-` folder only if it holds appsim's pid file
 naming a process of this machine that no longer runs, an `.old-` folder only if its pid has
 ended and appsim's mark lists every file in it. Lock files nobody holds go too.
+
+A `.tmp-` folder without a readable pid file (killed between mkdtemp and writing it, or
+after the finished folder's mark replaced it) goes only if all of these hold: its name is
+exactly what appsim's mkdtemp makes, the current user owns it, it holds nothing but appsim's
+files (none at all, or everything its mark lists), and no process holds the lock of the
+folder it was for, so no run is building it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sim.report import locks
 
 PID_FILE = ".appsim-writing.json"  # in a folder being built: who builds it
 _TMP = re.compile(r"^\..+\.tmp-[A-Za-z0-9_]+$")
+_MKDTEMP = re.compile(r"^\.(?P<name>.+)\.tmp-[a-z0-9_]{8}$")  # tempfile's 8 random characters
 _OLD = re.compile(r"^\..+\.old-(\d+)$")
 _LOCK = re.compile(r"^\..+\.lock$")
 
@@ -57,13 +64,34 @@ def _is_stale_folder(entry: Path) -> bool:
     if not entry.is_dir():
         return False
     if _TMP.match(entry.name):
-        return _writer_is_dead(entry / PID_FILE)
+        if (entry / PID_FILE).is_file() and _readable(entry / PID_FILE):
+            return _writer_is_dead(entry / PID_FILE)
+        return _unnoted_and_free(entry)
     old = _OLD.match(entry.name)
     if old:
         from sim.report.folders import owned
 
-        return not _running(int(old.group(1))) and owned(entry)
+        return not locks.running(int(old.group(1))) and owned(entry)
     return False
+
+
+def _readable(pid_file: Path) -> bool:
+    try:
+        return isinstance(json.loads(pid_file.read_text()), dict)
+    except (OSError, ValueError):
+        return False  # half written when its process was killed
+
+
+def _unnoted_and_free(entry: Path) -> bool:
+    """A temporary folder with no (readable) pid file: see the module's docstring."""
+    from sim.report.folders import file_list, owned
+
+    named = _MKDTEMP.match(entry.name)
+    if not named or (hasattr(os, "getuid") and entry.stat().st_uid != os.getuid()):
+        return False
+    if file_list(entry) and not owned(entry):
+        return False  # someone's files, or a report killed before its mark was complete
+    return locks.free(entry.parent / named.group("name"))
 
 
 def _writer_is_dead(pid_file: Path) -> bool:
@@ -73,19 +101,7 @@ def _writer_is_dead(pid_file: Path) -> bool:
         ours = record["made_by"] == "appsim"
     except (OSError, ValueError, KeyError, TypeError):
         return False  # not provably appsim's
-    return ours and host == socket.gethostname() and not _running(pid)
-
-
-def _running(pid: int) -> bool:
-    if pid <= 0:
-        return True  # not a pid a folder of ours names: leave it
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
+    return ours and host == socket.gethostname() and not locks.running(pid)
 
 
 def normal_mode(folder: Path) -> None:

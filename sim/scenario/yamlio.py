@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-import os
-import stat
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
@@ -25,8 +23,8 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sim.errors import KeyPath, Problem, ScenarioError
+from sim.scenario.inputs import Refused, TooLarge, read_input, why_unreadable
 
-MAX_FILE_BYTES = 2_000_000
 MAX_NODES = 200_000
 MAX_EXTENDS_DEPTH = 16
 _SCALARS = (str, int, float, bool, type(None), dt.date)
@@ -225,11 +223,12 @@ def _parse(raw: str, label: str) -> tuple[dict[str, Any], LineMap]:
 def _read_text(fs_path: Path) -> str:
     label = str(fs_path)
     try:
-        data = _read_regular_file(fs_path, label)
-    except FileNotFoundError:
-        raise ScenarioError([Problem(label, None, (), "no such file")]) from None
+        data = read_input(fs_path, "scenario file")
     except OSError as exc:
-        raise ScenarioError([Problem(label, None, (), f"cannot read: {exc.strerror}")]) from None
+        raise ScenarioError([Problem(label, None, (), why_unreadable(exc))]) from None
+    except Refused as exc:
+        line = 1 if isinstance(exc, TooLarge) else None
+        raise ScenarioError([Problem(label, line, (), str(exc))]) from None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ScenarioError([Problem(label, line, (), "binary file, not YAML text")])
@@ -239,36 +238,6 @@ def _read_text(fs_path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         msg = f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
         raise ScenarioError([Problem(label, line, (), msg)]) from None
-
-
-def _read_regular_file(fs_path: Path, label: str) -> bytes:
-    """At most MAX_FILE_BYTES of a regular file. Anything else is refused before it is read:
-    a device (/dev/zero never ends, and its st_size is 0), a FIFO (opening one waits for a
-    writer), a socket or a directory. The file is opened without blocking and checked again
-    through its descriptor, and never more than the limit + 1 bytes are read."""
-    _refuse_irregular(os.stat(fs_path).st_mode, label)
-    fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        _refuse_irregular(os.fstat(fd).st_mode, label)
-        data = fh.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        msg = f"file too large (over {MAX_FILE_BYTES} bytes, the limit)"
-        raise ScenarioError([Problem(label, 1, (), msg)])
-    return data
-
-
-def _refuse_irregular(mode: int, label: str) -> None:
-    if stat.S_ISREG(mode):
-        return
-    if stat.S_ISDIR(mode):
-        what = "is a directory, not a scenario file"
-    elif stat.S_ISFIFO(mode):
-        what = "is a pipe (FIFO), not a scenario file; save the scenario to a file"
-    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        what = "is a device, not a scenario file"
-    else:
-        what = "is not a regular file"
-    raise ScenarioError([Problem(label, None, (), what)])
 
 
 def _to_plain(node: Any, lines: LineMap, label: str, path: KeyPath, budget: list[int]) -> Any:
