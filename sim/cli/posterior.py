@@ -30,11 +30,13 @@ def execute(args: argparse.Namespace) -> int:
     print(
         f"ABC-SMC for {scenario.name}: {len(prior.parameters)} free parameters, "
         f"{prior.population} particles a generation, at most {prior.generations} generations "
-        f"and {prior.budget:,} simulations at 1:{prior.scale:g}; history in {out / post.DB_NAME}",
+        f"and {prior.budget:,} simulations at 1:{prior.scale:g}, seed {args.seed}; "
+        f"history in {out / post.DB_NAME}",
         file=sys.stderr,
     )
-    abc = post.build_abc(tree, prior, targets, max(1, args.workers), args.scheduler)
-    history = post.run_posterior(abc, out, prior, targets)
+    model = post.world_model(tree, prior, targets, args.seed)
+    abc = post.build_abc(model, prior, targets, max(1, args.workers), args.scheduler, args.seed)
+    history = post.run_posterior(abc, out, prior, targets, args.seed)
     generations = post.generations_table(history)
     notes = post.warnings_of(generations, prior)
     write_posterior_report(history, prior, targets, generations, notes, out)
