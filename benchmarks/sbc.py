@@ -73,9 +73,11 @@ def main() -> None:
         return post.world_model(tree, prior, targets, seed)
 
     started = time.perf_counter()
-    rows = sbc.run_sbc(
-        engine, prior, like, args.tol, args.reps, on_done=lambda r: print(r, file=sys.stderr)
-    )
+
+    def report(rows: object) -> None:
+        print(rows.to_string(), file=sys.stderr)  # type: ignore[attr-defined]
+
+    rows = sbc.run_sbc(engine, prior, like, args.tol, args.reps, on_done=report)
     wall = time.perf_counter() - started
     rows.to_csv(args.out, index=False)
     result = sbc.summary(rows)

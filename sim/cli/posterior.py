@@ -43,7 +43,13 @@ def execute(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
     print(f"posterior of {len(prior.parameters)} parameters -> {out / 'posterior.parquet'}")
-    return EXIT_FAIL if notes and notes[0].startswith("model misfit") else EXIT_OK
+    if notes and notes[0].startswith("model misfit"):
+        fit = post.predictive_table(history, targets)
+        missed = fit.loc[(fit["q50"] < fit["low"]) | (fit["q50"] > fit["high"]), "target"]
+        if len(missed):  # the targets that even the closest worlds' median misses
+            print(f"the closest worlds miss {len(missed)} target(s): {', '.join(missed)}")
+        return EXIT_FAIL
+    return EXIT_OK
 
 
 def _check_prior_paths(tree: dict, prior: object, label: Path) -> None:

@@ -60,8 +60,11 @@ class ToyModel:
 def synthetic_targets(simulated: dict[str, float], like: TargetSet, tol: float) -> TargetSet:
     """Targets at the figures `simulated`, where and what `like`'s are, each the interval a
     series target of tolerance `tol` would be."""
+    # a figure of 0 (an app nobody uses yet) is read as 1, as the hinge reads it
     out = {
-        name: interval_target(t.metric, t.app, t.date, simulated[name], tol, "synthetic truth")
+        name: interval_target(
+            t.metric, t.app, t.date, max(simulated[name], 1.0), tol, "synthetic truth"
+        )
         for name, t in like.targets.items()
     }
     return TargetSet(source="synthetic truth", targets=out)
