@@ -29,6 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "of a best-fit search; writes posterior.parquet for `run --worlds`",
     )
     p.add_argument(
+        "--seed",
+        type=argtypes.non_negative_int,
+        default=0,
+        help="with --posterior: the seed of every proposal and simulated world; the same seed "
+        "gives the same posterior, on any number of workers (default 0)",
+    )
+    p.add_argument(
         "--trials",
         type=argtypes.positive_int,
         default=None,

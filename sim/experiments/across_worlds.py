@@ -76,37 +76,3 @@ def parameter_share(diffs: np.ndarray) -> float:
     if between <= 0:
         return 0.0
     return float(min(max((between - noise) / between, 0.0), 1.0))
-
-
-def deciding_parameter(runs: WorldRuns, index: int) -> str:
-    """In words: which parameter best separates the worlds where what-if `index` (1-based
-    among scenarios) helps from those where it does not (a one-split tree)."""
-    effect = runs.effects()[index - 1]
-    helps = effect > 0
-    name = runs.names[index]
-    if helps.all() or not helps.any():
-        verdict = "helps" if helps.all() else "does not help"
-        return f"{name} {verdict} in every one of the {len(effect)} worlds"
-    frame = pd.DataFrame(runs.worlds)
-    best = max(
-        ((col, *_best_split(frame[col].to_numpy(), helps)) for col in frame.columns),
-        key=lambda t: t[1],
-    )
-    col, _accuracy, threshold, above_share, below_share = best
-    return (
-        f"{name} helps in {above_share:.0%} of worlds where {col} > {threshold:.3g} "
-        f"and in {below_share:.0%} where it is below"
-    )
-
-
-def _best_split(x: np.ndarray, helps: np.ndarray) -> tuple[float, float, float, float]:
-    """The threshold on x that best sorts helps/does-not-help: (accuracy, threshold, share
-    helped above, share helped below)."""
-    best = (0.0, float(np.median(x)), 0.0, 0.0)
-    for threshold in np.unique(x)[:-1]:
-        above = x > threshold
-        up, down = helps[above].mean(), helps[~above].mean()
-        accuracy = max(np.mean(helps == above), np.mean(helps == ~above))
-        if accuracy > best[0]:
-            best = (float(accuracy), float(threshold), float(up), float(down))
-    return best

@@ -2,7 +2,8 @@
 
 Every simulated world draws its parameters from the prior (later, from the previous
 generation's particles), runs the scenario at the prior's scale with a fresh seed (a
-nuisance: seeds are derived from the particle's values, never tuned) and is scored by the
+nuisance: seeds are derived from the particle's values and the calibration's seed, never
+tuned) and is scored by the
 targets' log-space hinge: 0 when every target's interval holds, else the root of the summed
 squared log-misses. Epsilon falls generation by generation (the median of the accepted
 distances) until it reaches 0; the particles accepted at epsilon 0 are draws from the prior
@@ -11,7 +12,8 @@ target (a figure known up to its rounding and definitions) gives.
 
 The history lives in `abc.db` (SQLite, written by the main process only, so parallel workers
 never lock it): a calibration stopped by Ctrl-C or kill -9 resumes from its last complete
-generation when started again with the same out folder.
+generation when started again with the same out folder. The sampler (abc_sampler.py) seeds
+every proposal from the calibration's `seed`, so the same seed gives the same posterior.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,13 +47,14 @@ class WorldModel:
     prior: Prior
     targets: TargetSet
     names: dict[str, str]  # pyabc's parameter name -> the scenario's key path
+    seed: int = 0  # the calibration's seed, mixed into every world's simulation seed
 
     def __call__(self, particle: dict[str, float]) -> dict[str, float]:
         from sim.results.run import run
 
         values = {path: float(particle[name]) for name, path in self.names.items()}
         scenario = scenario_from_dict(with_values(self.tree, values))
-        seed = seed_of(values)
+        seed = seed_of(values, self.seed)
         runs = [
             run(scenario, seed=seed + k, scale=self.prior.scale) for k in range(self.prior.seeds)
         ]
@@ -60,10 +64,10 @@ class WorldModel:
         }
 
 
-def seed_of(values: dict[str, float]) -> int:
-    """A seed from a particle's values: distinct worlds get independent streams, and the same
-    world the same stream, whatever process runs it."""
-    text = json.dumps(values, sort_keys=True).encode()
+def seed_of(values: dict[str, float], base: int = 0) -> int:
+    """A seed from a particle's values and the calibration's seed: distinct worlds get
+    independent streams, and the same world the same stream, whatever process runs it."""
+    text = json.dumps([base, values], sort_keys=True).encode()
     return int.from_bytes(hashlib.sha256(text).digest()[:4], "little")
 
 
@@ -83,9 +87,22 @@ def safe_names(prior: Prior) -> dict[str, str]:
     return {f"p{i:02d}": path for i, path in enumerate(prior.parameters)}
 
 
+def world_model(tree: dict[str, Any], prior: Prior, targets: TargetSet, seed: int) -> WorldModel:
+    """The model pyabc calls: a particle's values into the scenario `tree`, then its runs."""
+    return WorldModel(tree, prior, targets, safe_names(prior), seed)
+
+
 def build_abc(
-    tree: dict[str, Any], prior: Prior, targets: TargetSet, workers: int, scheduler: str | None
+    model: Any,
+    prior: Prior,
+    targets: TargetSet,
+    workers: int,
+    scheduler: str | None,
+    seed: int = 0,
 ) -> Any:
+    """pyabc's ABC-SMC over `prior` with the targets' hinge as distance. `model` maps a
+    particle (pyabc's names, `safe_names`) to the targets' simulated values: a WorldModel,
+    or in tests a closed-form stand-in through the same code path."""
     import pyabc
 
     names = safe_names(prior)
@@ -93,34 +110,32 @@ def build_abc(
         **{name: pyabc.RV(*prior.parameters[path].scipy_rv()) for name, path in names.items()}
     )
     return pyabc.ABCSMC(
-        WorldModel(tree, prior, targets, names),
+        model,
         priors,
         Hinge(targets),
         population_size=prior.population,
-        sampler=_sampler(workers, scheduler),
+        sampler=_sampler(workers, scheduler, seed),
         eps=pyabc.MedianEpsilon(),
     )
 
 
-def _sampler(workers: int, scheduler: str | None) -> Any:
-    from pyabc.sampler import (
-        DaskDistributedSampler,
-        MulticoreEvalParallelSampler,
-        SingleCoreSampler,
-    )
+def _sampler(workers: int, scheduler: str | None, seed: int) -> Any:
+    from sim.experiments.abc_sampler import SeededSampler
 
     if scheduler:
         from distributed import Client
 
-        return DaskDistributedSampler(Client(scheduler))
-    if workers > 1:
-        return MulticoreEvalParallelSampler(n_procs=workers)
-    return SingleCoreSampler()
+        return SeededSampler(seed, client=Client(scheduler))
+    return SeededSampler(seed, workers=workers)
 
 
-def run_posterior(abc: Any, out_dir: Path, prior: Prior, targets: TargetSet) -> Any:
+def run_posterior(abc: Any, out_dir: Path, prior: Prior, targets: TargetSet, seed: int = 0) -> Any:
     """Start a new history in `out_dir/abc.db`, or resume the one there; returns it."""
     db = f"sqlite:///{(out_dir / DB_NAME).resolve()}"
+    # proposals are seeded per evaluation (abc_sampler.py); the main process's global state
+    # is seeded too, for whatever pyabc draws there
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
     observed = dict.fromkeys(targets.targets, 0.0)  # the hinge reads the targets, not these
     done = 0
     if (out_dir / DB_NAME).exists() and _has_generation(out_dir / DB_NAME):

@@ -75,8 +75,6 @@ def _rows(path: Path, lines: LineMap, where: KeyPath) -> tuple[csv.DictReader, l
 def _target(
     row: dict[str, Any], spec: SeriesFile, file: str, line: int, problems: list[Problem]
 ) -> Target | None:
-    from sim.experiments.targets import Target
-
     try:
         day = dt.date.fromisoformat(row["date"].strip())
     except (ValueError, AttributeError):
@@ -90,15 +88,26 @@ def _target(
     if value <= 0 or not 0 <= tol < 1:
         problems.append(Problem(file, line, ("value",), "value > 0 and 0 <= rel_tol < 1", value))
         return None
+    where = f"{spec.source} ({Path(file).name}:{line})"
+    metric, app = ((row[k] or "").strip() for k in ("metric", "app"))  # a short row: None
+    return interval_target(metric, app, day, value, tol, where)
+
+
+def interval_target(
+    metric: str, app: str, day: dt.date, value: float, tol: float, source: str
+) -> Target:
+    """A figure known up to `tol`: the interval value / (1 + tol) .. value x (1 + tol)."""
+    from sim.experiments.targets import Target
+
     return Target(
-        metric=(row["metric"] or "").strip(),  # a short row's missing cells are None
-        app=(row["app"] or "").strip(),
+        metric=metric,
+        app=app,
         date=day,
         relation="~=",
         value=value,
         band=(value / (1 + tol), value * (1 + tol)),
         rel_tol=0.0,  # the tolerance is already the band
-        source=f"{spec.source} ({Path(file).name}:{line})",
+        source=source,
     )
 
 

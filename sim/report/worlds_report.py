@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from sim.experiments.across_worlds import WorldRuns, deciding_parameter, effects_table
+from sim.experiments.across_worlds import WorldRuns, effects_table
 from sim.report.folders import (
     atomic_folder,
     file_list,
@@ -21,6 +22,7 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
+from sim.report.worlds_summary import worlds_sentences
 from sim.scenario.schema import Scenario
 
 MILLIONS = ("effect_q05", "effect_q50", "effect_q95", "regret_mean", "regret_p95", "regret_max")
@@ -35,7 +37,7 @@ def write_worlds_report(
     for col in MILLIONS:
         if col in shown:
             shown[col] = shown[col] / 1e6
-    sentences = [deciding_parameter(runs, i) for i in range(1, len(runs.names))]
+    sentences = worlds_sentences(runs, table, info)
     with atomic_folder(out) as tmp:
         table.to_csv(tmp / "effects.csv", index=False)
         fig = effects_figure(runs, info)
@@ -45,9 +47,10 @@ def write_worlds_report(
         (tmp / "summary.md").write_text(summary)
         body = "\n".join(
             [
+                *(f"<p>{html.escape(s)}</p>" for s in sentences),
+                "<h2>Effects across worlds</h2>",
                 f"<p>{_what(info)}</p>",
                 html_table(shown),
-                *(f"<p>{s}</p>" for s in sentences),
                 html_image(tmp / "effects.png", "effects across worlds"),
             ]
         )
@@ -68,8 +71,8 @@ def _what(info: dict[str, Any]) -> str:
 def _summary(
     shown: Any, sentences: list[str], scenarios: list[Scenario], info: dict[str, Any]
 ) -> str:
-    lines = ["# Comparison across plausible worlds", "", _what(info), "", markdown_table(shown), ""]
-    lines += [f"- {s}" for s in sentences]
+    lines = ["# Comparison across plausible worlds", "", *(f"{s}\n" for s in sentences)]
+    lines += ["## Effects across worlds", "", _what(info), "", markdown_table(shown), ""]
     lines += ["", "## Scenarios", ""]
     for sc in scenarios:
         pinned = info["pinned"].get(sc.name) or []
