@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--targets", type=Path, required=True, help="targets YAML file")
     p.add_argument(
-        "--seeds", type=argtypes.positive_int, default=10, help="replications (seeds 0..N-1)"
+        "--seeds",
+        type=argtypes.positive_int,
+        default=10,
+        help="replications (seeds 0..N-1; default 10)",
     )
     argtypes.add_scale(p)
     argtypes.add_backend(p, scheduler=False)
@@ -36,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    from sim.cli.progress import RunProgress, estimate_seconds
     from sim.experiments.executor import run_many
     from sim.experiments.targets import fit_table, load_targets
     from sim.report.check_report import write_check_report
@@ -46,15 +49,12 @@ def execute(args: argparse.Namespace) -> int:
     targets = load_targets(args.targets, scenario)
     out = args.out or Path("reports") / f"{scenario.name}-check"
     check_writable(out, replace_own=args.force)  # before the runs, not after them
-    results = run_many(
-        scenario,
-        range(args.seeds),
-        args.scale,
-        args.workers,
-        on_done=lambda _, r: print(
-            f"  seed {r.seed} done ({r.wall_seconds:.1f} s)", file=sys.stderr
-        ),
-    )
+    estimate = estimate_seconds(scenario, args.scale, args.seeds, args.workers)
+    progress = RunProgress(args.seeds, f"{args.seeds} seeds", estimate)
+    try:
+        results = run_many(scenario, range(args.seeds), args.scale, args.workers, progress)
+    finally:
+        progress.close()
     table = fit_table(results, targets)
     shown = format_fit(table)
     print(markdown_table(shown))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,10 @@ from sim.report.folders import add_force_argument, check_writable
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", type=Path, nargs="+", help="scenario files; the first is the base")
     p.add_argument(
-        "--reps", type=argtypes.positive_int, default=10, help="replications (seeds 0..R-1)"
+        "--reps",
+        type=argtypes.positive_int,
+        default=10,
+        help="replications (seeds 0..R-1; default 10)",
     )
     p.add_argument(
         "--at",
@@ -76,17 +78,16 @@ def execute(args: argparse.Namespace) -> int:
     check_writable(out, replace_own=args.force)
     started = time.perf_counter()
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
+    from sim.cli.progress import RunProgress, estimate_seconds
     from sim.experiments.executor import run_job
 
-    results = map_jobs(
-        run_job,
-        jobs,
-        args.workers,
-        on_done=lambda _, r: print(
-            f"  {r.scenario.name} seed {r.seed} ({r.wall_seconds:.1f} s)", file=sys.stderr
-        ),
-        scheduler=args.scheduler,
-    )
+    what = f"{len(names)} scenarios x {args.reps} seeds"
+    estimate = estimate_seconds(scenarios[0], args.scale, len(jobs), args.workers)
+    progress = RunProgress(len(jobs), what, estimate)
+    try:
+        results = map_jobs(run_job, jobs, args.workers, on_done=progress, scheduler=args.scheduler)
+    finally:
+        progress.close()
     by_name = {n: [r for r in results if r.scenario.name == n] for n in names}
     cmp = Comparison(names, list(range(args.reps)), by_name)
     info = {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from sim.cli.compare import (
     table_dates,
     unique_names,
 )
+from sim.cli.progress import RunProgress, estimate_seconds
 from sim.errors import EXIT_OK, UsageError
 from sim.report.folders import check_writable
 
@@ -44,12 +46,14 @@ def execute(args: argparse.Namespace) -> int:
         for k in range(len(worlds))
         for r in range(args.reps)
     ]
-    print(
-        f"{len(jobs)} runs: {len(names)} scenarios x {len(worlds)} worlds x {args.reps} seeds",
-        file=sys.stderr,
-    )
+    what = f"{len(names)} scenarios x {len(worlds)} worlds x {args.reps} seeds"
     started = time.perf_counter()
-    results = map_jobs(run_job, jobs, args.workers, scheduler=args.scheduler)
+    estimate = estimate_seconds(plain[0], args.scale, len(jobs), args.workers)
+    progress = RunProgress(len(jobs), what, estimate)
+    try:
+        results = map_jobs(run_job, jobs, args.workers, on_done=progress, scheduler=args.scheduler)
+    finally:
+        progress.close()
     date = dates[0]
     values = np.array([r.at(date.isoformat(), metric, app) for r in results], dtype=float)
     if not np.all(np.isfinite(values)):
@@ -66,6 +70,32 @@ def execute(args: argparse.Namespace) -> int:
         "pinned": pinned,
         "wall_seconds": time.perf_counter() - started,
     }
-    write_worlds_report(runs, plain, info, out)
+    write_worlds_report(runs, plain, info, out, _difference_figures(results, plain, args.reps))
     print(f"compared {len(names)} scenarios across {len(worlds)} worlds -> {out}")
     return EXIT_OK
+
+
+def _difference_figures(results: list[Any], plain: list[Any], reps: int) -> Callable[..., Any]:
+    """A writer of each what-if's difference over time, banded across the worlds."""
+    from sim.report import difference_figure as diff_fig
+    from sim.report.compare_figures import colours
+    from sim.results.markers import compared_marks
+
+    names = [sc.name for sc in plain]
+    n_worlds = len(results) // (len(names) * reps)
+
+    def curve(i: int, metric: str, app: str) -> Any:
+        return results[i].series(metric, app)
+
+    def write(folder: Path) -> list[Path]:
+        panels = diff_fig.world_panels(curve, len(names), n_worlds, reps)
+        label = diff_fig.across_worlds(n_worlds, reps)
+        paths = []
+        for sc, bands in zip(plain[1:], panels, strict=True):
+            marks = compared_marks({names[0]: plain[0], sc.name: sc})
+            pair = (sc.name, names[0])
+            fig = diff_fig.difference_figure(pair, bands, label, marks, colours(names))
+            paths.append(diff_fig.save(fig, folder / diff_fig.file_name(sc.name)))
+        return paths
+
+    return write

@@ -106,12 +106,13 @@ class SeededSampler(Sampler):
         return sample
 
     def _map(self, jobs: Sequence[tuple[bytes, int]]) -> list[Any]:
-        if self.client is not None:
-            from sim.experiments.workers import results_in_order
+        from sim.experiments.executor import collect
 
-            return results_in_order(self.client.map(evaluate, jobs, pure=False), None)
+        if self.client is not None:
+            return collect(self.client.map(evaluate, jobs, pure=False), jobs, None, None)
         if self.workers <= 1 or len(jobs) <= 1:
             return [evaluate(job) for job in jobs]
-        from sim.experiments.workers import map_in_order
+        from sim.experiments.workers import worker_pool
 
-        return map_in_order(evaluate, jobs, min(self.workers, len(jobs)))
+        with worker_pool(min(self.workers, len(jobs))) as pool:
+            return collect([pool.submit(evaluate, job) for job in jobs], jobs, None, None)

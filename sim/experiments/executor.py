@@ -106,7 +106,7 @@ def collect(
 def _run_of(job: RunJob) -> tuple[Scenario, float]:
     """A (scenario, seed, scale) job's scenario and scale (its own where scale is None)."""
     scenario, _, scale = job
-    return scenario, float(scale or scenario.population.scale)
+    return scenario, scenario.run_scale(scale)
 
 
 def _on_dask(

@@ -6,13 +6,10 @@ import datetime as dt
 import html
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.experiments.compare import Comparison, crn_summary, paired_differences, ranking
+from sim.report.compare_figures import comparison_figures
 from sim.report.context import (
     assumptions_table,
     context_html,
@@ -31,7 +28,7 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
-from sim.report.labels import tex_safe
+from sim.report.interactive import comparison_page
 from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
 from sim.report.summary_text import compare_sentences, span
 from sim.report.workbook import in_millions, write_workbook
@@ -65,7 +62,8 @@ def write_comparison_report(
         ranked_csv.to_csv(tmp / "ranking.csv", index=False)
         sheets = _sheets(diffs, ranked, outcome_is_ratio, scenarios[0], notes)
         write_workbook(tmp / "tables.xlsx", sheets)
-        figures = _figures(cmp, tmp / "figures")
+        figures = comparison_figures(cmp, tmp / "figures")
+        (tmp / "interactive.html").write_text(comparison_page(cmp))
         headline = headline_table(diffs)
         shown_rank = ranked if outcome_is_ratio else _millions(ranked, outcome_cols)
         ratio = crn_summary(diffs)
@@ -160,44 +158,6 @@ def _millions(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return out
 
 
-def _figures(cmp: Comparison, folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    panels = [("mau", "suite_sum"), ("mau", "suite"), ("registered", "suite")]
-    paths = [_band_figure(cmp, panels, folder / "suite.png")]
-    app_panels = [("mau", a) for a in cmp.apps()]
-    paths.append(_band_figure(cmp, app_panels, folder / "apps_mau.png"))
-    return paths
-
-
-def _band_figure(cmp: Comparison, panels: list[tuple[str, str]], path: Path) -> Path:
-    cols = 2 if len(panels) > 3 else 1
-    rows = (len(panels) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(10 if cols == 2 else 9, 3 * rows), squeeze=False)
-    for ax, (metric, app) in zip(axes.ravel(), panels, strict=False):
-        for name in cmp.names:
-            curves = cmp.curves(name, metric, app) / 1e6
-            median = curves.median(axis=1)
-            ax.plot(median.index, median.to_numpy(), lw=1.3, label=tex_safe(name))
-            ax.fill_between(
-                median.index,
-                curves.quantile(0.05, axis=1).to_numpy(),
-                curves.quantile(0.95, axis=1).to_numpy(),
-                alpha=0.2,
-            )
-        ax.set_title(
-            tex_safe(f"{metric} {app} (median, 5-95% band over seeds, one world)"), fontsize=10
-        )
-        ax.set_ylabel("millions")
-        ax.grid(alpha=0.3)
-    for ax in axes.ravel()[len(panels) :]:
-        ax.set_visible(False)
-    axes.ravel()[0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
-
-
 def _summary_md(
     cmp: Comparison,
     headline: pd.DataFrame,
@@ -237,7 +197,9 @@ def _summary_md(
             _crn_sentence(ratio),
             "`width_ratio` in `differences.csv` gives it per comparison.",
             "",
-            "Files: `differences.csv` (every metric and app), `ranking.csv`, `figures/*.png`; "
+            "Files: `differences.csv` (every metric and app), `ranking.csv`, `figures/*.png` "
+            "(`difference_<what-if>.png`: what-if minus base over time, banded over the paired "
+            "seeds), `interactive.html` (hover, menus; works offline); "
             "`tables.xlsx` holds these tables in millions of customers (units in the headers) "
             "with the scenarios, their overrides, the base's timeline and its assumptions.",
             "",

@@ -30,12 +30,19 @@ def timeline_table(sc: Scenario) -> pd.DataFrame:
                 "date": _when(data, sc.horizon.end),
                 "type": data["type"],
                 "app": data["app"],
+                "app name": _name(sc, data["app"]),
                 "event": name,
                 "what it does": what_it_does(data),
             }
         )
-    table = pd.DataFrame(rows, columns=["date", "type", "app", "event", "what it does"])
+    table = pd.DataFrame(rows, columns=["date", "type", "app", "app name", "event", "what it does"])
     return table.sort_values(["date", "event"], kind="stable").reset_index(drop=True)
+
+
+def _name(sc: Scenario, app: str) -> str:
+    """An app's display name, shown beside its id ("" for an app the scenario lacks)."""
+    spec = sc.apps.get(app)
+    return spec.name if spec is not None else ""
 
 
 def _when(data: dict[str, Any], horizon_end: dt.date) -> str:

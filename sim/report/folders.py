@@ -194,11 +194,15 @@ def file_list(folder: Path) -> list[str]:
 
 
 def html_page(title: str, body: str) -> str:
-    """A self-contained HTML page (inline style, no external resources)."""
+    """A self-contained HTML page (inline style, no external resources): the CJK glyphs
+    its text uses are embedded (sim.results.fonts), so no font need be installed."""
+    from sim.results.fonts import FAMILY, font_face_css
+
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
-body {{ font-family: sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
+{font_face_css(title + _visible_text(body))}
+body {{ font-family: '{FAMILY}', sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
 table.table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
 table.table td, table.table th {{
   border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
@@ -209,6 +213,13 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 {body}
 </body></html>
 """
+
+
+def _visible_text(body: str) -> str:
+    """The page's text without embedded images (their base64 holds no characters to draw)."""
+    import re
+
+    return html.unescape(re.sub(r"data:[^\"']+", "", body))
 
 
 def html_table(df: pd.DataFrame) -> str:

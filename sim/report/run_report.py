@@ -27,6 +27,7 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
+from sim.report.interactive import run_page
 from sim.report.labels import literal_text
 from sim.report.summary_text import run_sentences
 from sim.report.workbook import COUNT_UNIT, in_millions, labelled, write_workbook
@@ -44,7 +45,10 @@ FILES = {
     "assumptions (daily rows stay in daily.csv and daily.parquet)",
     "*.csv": "customer counts in whole customers, ratios (dau_mau, retention) to 4 decimals; "
     "the parquet files keep every digit",
-    "figures/*.png": "growth curves per app; suite MAU summed vs de-duplicated",
+    "figures/*.png": "growth curves per app; suite MAU summed vs de-duplicated; dashed lines "
+    "mark the timeline's events",
+    "interactive.html": "the curves as interactive charts (hover for values, a menu of "
+    "metrics, legend entries to show or hide apps); one file, works offline",
     "manifest.json": "scenario hash, seed, scale, version, wall time, output hash",
 }
 
@@ -60,6 +64,7 @@ def write_run_report(
             figures = write_figures(result, tmp / "figures")
             if worlds is not None:
                 figures.append(write_bands(worlds[0], result, worlds[1], tmp))
+        (tmp / "interactive.html").write_text(run_page(result))
         (tmp / "summary.md").write_text(summary_markdown(result, worlds))
         (tmp / "report.html").write_text(report_html(result, figures, worlds))
         write_json(tmp / "manifest.json", {**result.manifest(), "files": file_list(tmp)})
@@ -118,6 +123,8 @@ def final_table(result: Result) -> pd.DataFrame:
     """Per app on the last day: registered, engaged, DAU, MAU (millions) and DAU/MAU."""
     last = result.daily[result.daily["date"] == result.daily["date"].max()]
     table = last[["app", "registered", "engaged", "dau", "mau"]].copy()
+    apps = result.scenario.apps
+    table.insert(1, "name", [apps[a].name if a in apps else "" for a in table["app"]])
     table[["registered", "engaged", "dau", "mau"]] /= 1e6
     table["dau_mau"] = last["dau_mau"].to_numpy()
     return table

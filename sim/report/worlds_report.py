@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,14 @@ MILLIONS = ("effect_q05", "effect_q50", "effect_q95", "regret_mean", "regret_p95
 
 
 def write_worlds_report(
-    runs: WorldRuns, scenarios: list[Scenario], info: dict[str, Any], out: Path
+    runs: WorldRuns,
+    scenarios: list[Scenario],
+    info: dict[str, Any],
+    out: Path,
+    more_figures: Callable[[Path], list[Path]] | None = None,
 ) -> None:
-    """effects.csv, effects.png, summary.md, report.html and manifest.json (atomically)."""
+    """effects.csv, effects.png, summary.md, report.html and manifest.json (atomically);
+    `more_figures(folder)` writes further figures there, shown after effects.png."""
     table = effects_table(runs)
     shown = table.copy()
     for col in MILLIONS:
@@ -43,6 +49,7 @@ def write_worlds_report(
         fig = effects_figure(runs, info)
         fig.savefig(tmp / "effects.png", dpi=110)
         plt.close(fig)
+        extra = more_figures(tmp / "figures") if more_figures else []
         summary = _summary(shown, sentences, scenarios, info)
         (tmp / "summary.md").write_text(summary)
         body = "\n".join(
@@ -52,6 +59,7 @@ def write_worlds_report(
                 f"<p>{_what(info)}</p>",
                 html_table(shown),
                 html_image(tmp / "effects.png", "effects across worlds"),
+                *(html_image(path, path.stem) for path in extra),
             ]
         )
         (tmp / "report.html").write_text(html_page("appsim comparison across worlds", body))

@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.results.figures import TITLES, app_label
+from sim.results.markers import draw_marks, single
 
 if TYPE_CHECKING:
     from sim.results.result import Result
@@ -30,6 +31,7 @@ def bands_figure(bands: pd.DataFrame, result: Result, n_worlds: int) -> Figure:
             ax.fill_between(
                 dates, curve["q05"] / 1e6, curve["q95"] / 1e6, color=line.get_color(), alpha=0.2
             )
+        draw_marks(ax, single(result.scenario))
         ax.set_title(
             f"{TITLES.get(metric, metric)}: median and 5-95% across {n_worlds} plausible "
             "worlds (parameter uncertainty)"

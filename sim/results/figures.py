@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.dates import date2num
 from matplotlib.figure import Figure
+
+from sim.results.fonts import use_in_matplotlib
+from sim.results.markers import draw_marks, single
 
 if TYPE_CHECKING:
     from sim.experiments.targets import TargetSet
@@ -27,32 +29,10 @@ TITLES = {
 
 
 def app_label(result: Result, app_id: str) -> str:
-    """An app's display name, or its id where the name has characters no installed font can
-    draw (e.g. Chinese names on a machine without a CJK font)."""
-    name = result.scenario.apps[app_id].name
-    if not name:
-        return app_id
-    return name if name.isascii() or _cjk_font() else app_id
-
-
-@functools.cache
-def _cjk_font() -> bool:
-    """Add an installed CJK font to matplotlib's fallbacks, if there is one."""
-    from matplotlib import font_manager
-
-    wanted = (
-        "Noto Sans CJK",
-        "Noto Sans SC",
-        "WenQuanYi",
-        "Droid Sans Fallback",
-        "Source Han Sans",
-        "AR PL",
-    )
-    names = sorted({f.name for f in font_manager.fontManager.ttflist})
-    found = [n for n in names if n.startswith(wanted)]
-    if found:
-        plt.rcParams["font.sans-serif"] = [*plt.rcParams["font.sans-serif"], found[0]]
-    return bool(found)
+    """An app's display name (its id where it has none), drawable in any figure: the CJK
+    font that comes with the install is registered first."""
+    use_in_matplotlib()
+    return result.scenario.apps[app_id].name or app_id
 
 
 def growth_figure(
@@ -70,6 +50,7 @@ def _plot_apps(ax: plt.Axes, result: Result, metric: str) -> None:
     for app_id in result.scenario.apps:
         series = result.series(metric, app_id) / 1e6
         ax.plot(series.index, series.to_numpy(), label=app_label(result, app_id), lw=1.4)
+    draw_marks(ax, single(result.scenario))
     ax.set_title(TITLES.get(metric, metric))
     ax.set_ylabel("millions")
     ax.grid(alpha=0.3)
@@ -96,6 +77,7 @@ def suite_figure(result: Result) -> Figure:
     )
     bottom.set_title("Suite registered users (de-duplicated)")
     for ax in (top, bottom):
+        draw_marks(ax, single(result.scenario))
         ax.set_ylabel("millions")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper left")
@@ -151,7 +133,10 @@ def _plot_target_panel(
             color="tab:red",
             label=f"target {target.relation} {target.value / 1e6:g} M",
         )
-    ax.set_title(f"{app}: {metric}", fontsize=10)
+    scenario = results[0].scenario
+    draw_marks(ax, single(scenario), apps=None if app not in scenario.apps else {app})
+    shown = app_label(results[0], app) if app in scenario.apps else app
+    ax.set_title(f"{shown}: {metric}", fontsize=10)
     ax.set_ylabel("millions")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
