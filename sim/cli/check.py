@@ -42,7 +42,7 @@ def execute(args: argparse.Namespace) -> int:
     from sim.experiments.executor import run_many
     from sim.experiments.targets import fit_table, load_targets
     from sim.report.check_report import write_check_report
-    from sim.results.figures import targets_figure
+    from sim.report.target_figure import targets_figure
     from sim.scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario)
