@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 # every compiled function, by its source's module and name: a test checks that each one is
-# exercised by a comparison with its numpy twin (tests/test_twins.py)
+# exercised by a comparison with its numpy twin (tests/engine/test_twins.py)
 COMPILED: dict[str, Any] = {}
 
 

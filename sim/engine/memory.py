@@ -42,7 +42,7 @@ PILOT_AGENTS = 100_000
 # pilot may sit just past a doubling where the run sits just before the next; and a day's
 # transients (draws, gathers, a delisting's migrations) come and go between two samples:
 # tracemalloc saw a run allocate up to 1.2x the pilot's peak per agent (a short-lived app
-# delisted into another, tests/test_memory.py)
+# delisted into another, tests/engine/test_memory.py)
 PILOT_HEADROOM = 1.35
 # Python with numpy, scipy, pandas and numba, and the compiled kernels. A baseline run of
 # 22,667 agents: 134 MB of its own memory (214 MB when it compiles the kernels) and 370 MB

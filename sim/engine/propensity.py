@@ -14,7 +14,7 @@ inverse (`scipy.special.betaincinv`):
 
 A draw is thus a deterministic function of one uniform. Its place in the exact distribution,
 F(drawn), is within 1e-4 of the exact quantile's, F(Q(u)), for means 0.001-0.9 and
-concentrations 0.2-1,000 (`tests/test_propensity.py`; 2e-5 for the baseline's): a sampler
+concentrations 0.2-1,000 (`tests/engine/test_propensity.py`; 2e-5 for the baseline's): a sampler
 within 1e-4 of the Beta in Kolmogorov distance, where numpy's is exact up to rounding.
 (With a below about 1e-4, the top tail's quantiles under 1e-16 come out as 0: the same
 propensity, whose activity threshold and lapse factor are those of 0.) It takes 7-19 ns a
