@@ -26,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--seeds",
         type=argtypes.positive_int,
         default=10,
-        help="replications (seeds 0..N-1; default 10)",
+        help="replications (seeds 0..N-1)",
     )
     argtypes.add_scale(p)
     argtypes.add_backend(p, scheduler=False)

@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--reps",
         type=argtypes.positive_int,
         default=10,
-        help="replications (seeds 0..R-1; default 10)",
+        help="replications (seeds 0..R-1)",
     )
     p.add_argument(
         "--at",
