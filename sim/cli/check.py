@@ -38,8 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from sim.cli.progress import RunProgress, estimate_seconds
-    from sim.experiments.executor import run_many
+    from sim.cli.progress import run_jobs
     from sim.experiments.targets import fit_table, load_targets
     from sim.report.check_report import write_check_report
     from sim.report.target_figure import targets_figure
@@ -49,12 +48,8 @@ def execute(args: argparse.Namespace) -> int:
     targets = load_targets(args.targets, scenario)
     out = args.out or Path("reports") / f"{scenario.name}-check"
     check_writable(out, replace_own=args.force)  # before the runs, not after them
-    estimate = estimate_seconds(scenario, args.scale, args.seeds, args.workers)
-    progress = RunProgress(args.seeds, f"{args.seeds} seeds", estimate)
-    try:
-        results = run_many(scenario, range(args.seeds), args.scale, args.workers, progress)
-    finally:
-        progress.close()
+    jobs = [(scenario, seed, args.scale) for seed in range(args.seeds)]
+    results = run_jobs(jobs, f"{args.seeds} seeds", args.workers)
     table = fit_table(results, targets)
     shown = format_fit(table)
     print(markdown_table(shown))

@@ -64,7 +64,6 @@ def execute(args: argparse.Namespace) -> int:
         return across_worlds(args)
 
     from sim.experiments.compare import Comparison
-    from sim.experiments.executor import map_jobs
     from sim.report.compare_report import write_comparison_report
     from sim.scenario.load import load_scenario
 
@@ -78,16 +77,10 @@ def execute(args: argparse.Namespace) -> int:
     check_writable(out, replace_own=args.force)
     started = time.perf_counter()
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
-    from sim.cli.progress import RunProgress, estimate_seconds
-    from sim.experiments.executor import run_job
+    from sim.cli.progress import run_jobs
 
     what = f"{len(names)} scenarios x {args.reps} seeds"
-    estimate = estimate_seconds(scenarios[0], args.scale, len(jobs), args.workers)
-    progress = RunProgress(len(jobs), what, estimate)
-    try:
-        results = map_jobs(run_job, jobs, args.workers, on_done=progress, scheduler=args.scheduler)
-    finally:
-        progress.close()
+    results = run_jobs(jobs, what, args.workers, args.scheduler)
     by_name = {n: [r for r in results if r.scenario.name == n] for n in names}
     cmp = Comparison(names, list(range(args.reps)), by_name)
     info = {

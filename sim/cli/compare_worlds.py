@@ -17,14 +17,13 @@ from sim.cli.compare import (
     table_dates,
     unique_names,
 )
-from sim.cli.progress import RunProgress, estimate_seconds
+from sim.cli.progress import run_jobs
 from sim.errors import EXIT_OK, UsageError
 from sim.report.folders import check_writable
 
 
 def execute(args: argparse.Namespace) -> int:
     from sim.experiments.across_worlds import WorldRuns
-    from sim.experiments.executor import map_jobs, run_job
     from sim.experiments.worlds import draw_worlds, load_posterior, world_scenario
     from sim.report.worlds_report import write_worlds_report
     from sim.scenario.load import load_scenario
@@ -48,12 +47,7 @@ def execute(args: argparse.Namespace) -> int:
     ]
     what = f"{len(names)} scenarios x {len(worlds)} worlds x {args.reps} seeds"
     started = time.perf_counter()
-    estimate = estimate_seconds(plain[0], args.scale, len(jobs), args.workers)
-    progress = RunProgress(len(jobs), what, estimate)
-    try:
-        results = map_jobs(run_job, jobs, args.workers, on_done=progress, scheduler=args.scheduler)
-    finally:
-        progress.close()
+    results = run_jobs(jobs, what, args.workers, args.scheduler)
     date = dates[0]
     values = np.array([r.at(date.isoformat(), metric, app) for r in results], dtype=float)
     if not np.all(np.isfinite(values)):

@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -50,7 +50,7 @@ def estimate_seconds(scenario: Scenario, scale: float | None, n_runs: int, worke
     from sim.engine.memory import n_agents
 
     days = (scenario.horizon.end - scenario.horizon.start).days + 1
-    agents = n_agents(scenario, float(scale or scenario.population.scale))
+    agents = n_agents(scenario, scenario.run_scale(scale))
     rounds = -(-n_runs // max(1, workers))  # runs in parallel, `workers` at a time
     return STARTUP_SECONDS + rounds * agents * days * SECONDS_PER_AGENT_DAY
 
@@ -98,3 +98,21 @@ class RunProgress:
 def _tty(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+def run_jobs(
+    jobs: list[tuple[Scenario, int, float | None]],
+    what: str,
+    workers: int,
+    scheduler: str | None = None,
+) -> list[Any]:
+    """Every (scenario, seed, scale) job's result, in job order: the estimate printed first,
+    then one progress bar while they run (`what` names them, e.g. "3 scenarios x 10 seeds")."""
+    from sim.experiments.executor import map_jobs, run_job
+
+    scenario, _, scale = jobs[0]
+    progress = RunProgress(len(jobs), what, estimate_seconds(scenario, scale, len(jobs), workers))
+    try:
+        return map_jobs(run_job, jobs, workers, on_done=progress, scheduler=scheduler)
+    finally:
+        progress.close()
