@@ -13,14 +13,12 @@ import datetime as dt
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.errors import KeyPath, Problem, ScenarioError
+from sim.experiments.target_spec import SeriesFile, Target
 from sim.scenario.inputs import Refused, read_input, why_unreadable
 from sim.scenario.yamlio import LineMap
-
-if TYPE_CHECKING:
-    from sim.experiments.targets import SeriesFile, Target
 
 COLUMNS = ("date", "app", "metric", "value")
 MAX_ROWS = 100_000
@@ -97,8 +95,6 @@ def interval_target(
     metric: str, app: str, day: dt.date, value: float, tol: float, source: str
 ) -> Target:
     """A figure known up to `tol`: the interval value / (1 + tol) .. value x (1 + tol)."""
-    from sim.experiments.targets import Target
-
     return Target(
         metric=metric,
         app=app,

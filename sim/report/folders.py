@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import UsageError
 from sim.report import leftovers, locks
+from sim.report.ownership import MARKER, file_list, owned
 
 if TYPE_CHECKING:  # pandas loads on first use: `appsim --help` and `validate` start fast
     import pandas as pd
-
-MARKER = ".appsim-folder.json"  # in every folder appsim makes: the only kind it will replace
 
 
 @contextmanager
@@ -75,32 +74,6 @@ def _replace(tmp: Path, out_dir: Path) -> None:
     os.replace(tmp, out_dir)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def owned(folder: Path) -> bool:
-    """True if `folder` holds nothing but the files appsim wrote there.
-
-    appsim's mark lists the files it wrote; a folder with any other file (a user's own, or
-    a folder appsim never made) is not appsim's to replace. Report folders written before
-    the mark existed are recognised by their manifest's file list in the same way.
-    """
-    present = set(file_list(folder))
-    for mark in (MARKER, "manifest.json"):
-        listed = _listed_files(folder / mark)
-        if listed is not None and present <= listed | {mark}:
-            return True
-    return False
-
-
-def _listed_files(mark: Path) -> set[str] | None:
-    try:
-        data = json.loads(mark.read_text())
-    except (OSError, ValueError):
-        return None
-    files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        return None
-    return set(files)
 
 
 def _refuse_unowned(out: Path) -> None:
@@ -184,13 +157,6 @@ def _cell(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     return str(value)
-
-
-def file_list(folder: Path) -> list[str]:
-    """Every file under `folder`, relative and sorted, but the note of who is writing it
-    (removed when the folder is finished)."""
-    files = (str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-    return sorted(f for f in files if f != leftovers.PID_FILE)
 
 
 def html_page(title: str, body: str) -> str:

@@ -24,8 +24,8 @@ import socket
 from pathlib import Path
 
 from sim.report import locks
+from sim.report.ownership import PID_FILE, file_list, owned
 
-PID_FILE = ".appsim-writing.json"  # in a folder being built: who builds it
 _TMP = re.compile(r"^\..+\.tmp-[A-Za-z0-9_]+$")
 _MKDTEMP = re.compile(r"^\.(?P<name>.+)\.tmp-[a-z0-9_]{8}$")  # tempfile's 8 random characters
 _OLD = re.compile(r"^\..+\.old-(\d+)$")
@@ -69,8 +69,6 @@ def _is_stale_folder(entry: Path) -> bool:
         return _unnoted_and_free(entry)
     old = _OLD.match(entry.name)
     if old:
-        from sim.report.folders import owned
-
         return not locks.running(int(old.group(1))) and owned(entry)
     return False
 
@@ -84,8 +82,6 @@ def _readable(pid_file: Path) -> bool:
 
 def _unnoted_and_free(entry: Path) -> bool:
     """A temporary folder with no (readable) pid file: see the module's docstring."""
-    from sim.report.folders import file_list, owned
-
     named = _MKDTEMP.match(entry.name)
     if not named or (hasattr(os, "getuid") and entry.stat().st_uid != os.getuid()):
         return False
