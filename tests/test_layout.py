@@ -63,3 +63,49 @@ def test_no_module_is_longer_than_a_reader_takes_in():
     long = {str(p.relative_to(ROOT)): n for _, p, _ in _modules()
             if (n := p.read_text(encoding="utf-8").count("\n")) > MAX_LINES}  # fmt: skip
     assert long == {}
+
+
+def _runtime_imports(tree: ast.Module) -> list[ast.ImportFrom | ast.Import]:
+    """Imports that run (deferred ones inside functions too), not those for type checkers."""
+    typing_only = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for n in ast.walk(block)
+    }
+    return [n for n in _imports(tree) if id(n) not in typing_only]
+
+
+def _import_graph() -> dict[str, set[str]]:
+    modules = {name: tree for name, _, tree in _modules()}
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, tree in modules.items():
+        for node in _runtime_imports(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.ImportFrom) else []
+            for target in _targets(node):
+                graph[name] |= {t for t in (target, *(f"{target}.{n}" for n in names))
+                                if t in modules and t != "sim"}  # fmt: skip
+    return graph
+
+
+def _cycle_through(graph: dict[str, set[str]], start: str) -> list[str] | None:
+    path, seen = [start], {start}
+    stack = [iter(sorted(graph[start]))]
+    while stack:
+        nxt = next(stack[-1], None)
+        if nxt is None:
+            stack.pop()
+            path.pop()
+        elif nxt == start:
+            return [*path, start]
+        elif nxt not in seen:
+            seen.add(nxt)
+            path.append(nxt)
+            stack.append(iter(sorted(graph[nxt])))
+    return None
+
+
+def test_no_import_cycle_even_through_deferred_imports():
+    graph = _import_graph()
+    cycles = {" -> ".join(c) for m in graph if (c := _cycle_through(graph, m))}
+    assert cycles == set()

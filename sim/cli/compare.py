@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from sim.cli import argtypes
+from sim.cli.compare_inputs import (
+    default_folder_name,
+    parse_outcome,
+    same_horizon,
+    table_dates,
+    unique_names,
+)
 from sim.report.folders import add_force_argument, check_writable
 
 
@@ -93,78 +99,3 @@ def execute(args: argparse.Namespace) -> int:
     write_comparison_report(cmp, dates, outcome, out, info, list(args.scenarios))
     print(f"compared {len(names)} scenarios x {args.reps} seeds -> {out}")
     return 0
-
-
-MAX_FOLDER_NAME = 80
-
-
-def default_folder_name(names: list[str]) -> str:
-    """`compare-<a>-vs-<b>-...` from every scenario's name, so that comparing other what-ifs
-    does not land in the same folder; `compare-<first>-<8 hex digits>` (a hash of all the
-    names, in order) when that would be longer than 80 characters."""
-    import hashlib
-
-    full = "compare-" + "-vs-".join(names)
-    if len(full) <= MAX_FOLDER_NAME:
-        return full
-    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:8]
-    return f"compare-{names[0]}-{digest}"
-
-
-def unique_names(names: list[str]) -> None:
-    from sim.errors import UsageError
-
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise UsageError(f"scenario names must differ (give each file its own name:): {dupes}")
-
-
-def table_dates(text: str | None, scenario: Any) -> list[Any]:
-    import datetime as dt
-
-    from sim.errors import UsageError
-
-    start, end = scenario.horizon.start, scenario.horizon.end
-    if not text:
-        return sorted({*scenario.horizon.key_dates, end})
-    out = []
-    for part in text.split(","):
-        try:
-            day = dt.date.fromisoformat(part.strip())
-        except ValueError:
-            raise UsageError(f"--at: not a date (YYYY-MM-DD): {part!r}") from None
-        if not start <= day <= end:
-            raise UsageError(f"--at: {day} is outside the horizon {start}..{end}")
-        out.append(day)
-    return sorted(out)
-
-
-def same_horizon(paths: list[Path], scenarios: list[Any]) -> None:
-    """Paired differences need the same days in every run: refuse other horizons."""
-    from sim.errors import UsageError
-
-    first = scenarios[0].horizon
-    for path, scenario in zip(paths[1:], scenarios[1:], strict=True):
-        h = scenario.horizon
-        if (h.start, h.end) != (first.start, first.end):
-            raise UsageError(
-                f"scenarios must share a horizon to be compared: {path} runs "
-                f"{h.start}..{h.end}, {paths[0]} runs {first.start}..{first.end}"
-            )
-
-
-def parse_outcome(text: str, scenarios: list[Any]) -> tuple[str, str]:
-    from sim.errors import UsageError
-    from sim.experiments.outcomes import METRICS, apps_of, unknown
-
-    metric, _, app = text.partition(":")
-    if not metric or not app:
-        raise UsageError(f"--outcome must be metric:app, e.g. mau:suite_sum (got {text!r})")
-    for kind, name, valid in (
-        ("metric", metric, METRICS),
-        ("app", app, apps_of(scenarios)),
-    ):
-        message = unknown(kind, name, valid)
-        if message:
-            raise UsageError(f"--outcome: {message} (got {name!r})")
-    return metric, app

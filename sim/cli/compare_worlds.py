@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.cli.compare import (
+from sim.cli.compare_inputs import (
     default_folder_name,
     parse_outcome,
     same_horizon,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli.app import main
-from sim.cli.compare import default_folder_name
+from sim.cli.compare_inputs import default_folder_name
 
 from ..conftest import TINY
 
