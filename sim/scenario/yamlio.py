@@ -15,7 +15,7 @@ import difflib
 import math
 from copy import deepcopy
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -117,7 +117,8 @@ def _load_chain(fs_path: Path, lines: LineMap, chain: tuple[Path, ...]) -> dict[
         return own
     parent_path = _resolve_parent(fs_path, parent_ref, own_lines, chain)
     parent = _load_chain(parent_path, lines, (*chain, fs_path.resolve()))
-    _merge_into(parent, own, own_lines, lines, prefix=())
+    relative = cast(dict[Any, Any], parent).setdefault(RELATIVE, {})
+    _merge_into(parent, own, own_lines, lines, prefix=(), relative=relative)
     lines.set((), label, 1)
     return parent
 
@@ -144,9 +145,16 @@ def _copy_lines(src: LineMap, dst: LineMap) -> None:
 
 
 def _merge_into(
-    base: dict[str, Any], over: dict[str, Any], over_lines: LineMap, lines: LineMap, prefix: KeyPath
+    base: dict[str, Any],
+    over: dict[str, Any],
+    over_lines: LineMap,
+    lines: LineMap,
+    prefix: KeyPath,
+    relative: dict[str, float],
 ) -> None:
-    """Deep-merge `over` into `base` in place; `null` deletes; line map follows the values."""
+    """Deep-merge `over` into `base` in place; `null` deletes; line map follows the values;
+    a value that refers to its own key (`{like: its.key, times: x}`) stays the extended
+    file's, and its factor goes to `relative`."""
     for key, value in over.items():
         path = (*prefix, key)
         if value is None:
@@ -157,13 +165,58 @@ def _merge_into(
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
             file, line = over_lines.locate(path)
             lines.set(path, file, line or 1)
-            _merge_into(base[key], value, over_lines, lines, path)
+            _merge_into(base[key], value, over_lines, lines, path, relative)
+        elif _refers_to_itself(value, path):
+            _keep_relative(base, key, value, path, over_lines, lines, relative)
         else:
             base[key] = value
             lines.drop(path)
             for sub, (file, line) in over_lines._where.items():
                 if sub[: len(path)] == path:
                     lines.set(sub, file, line)
+
+
+NO_PARENT_VALUE = (
+    "refers to its own key: the extended file's value, but that file has no number here"
+)
+
+
+class RELATIVE:
+    """The key, at a merged tree's top, of the what-ifs' changes relative to the files they
+    extend: {key path: factor}. A class, not a string, so that no YAML key can be it; the
+    references are applied after a world's values are written into the tree
+    (`sim.scenario.references`), so "x 1.1 of the parent" is x 1.1 of each world's value."""
+
+
+def _refers_to_itself(value: Any, path: KeyPath) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("like") == ".".join(str(k) for k in path)
+        and set(value) <= {"like", "times", "source"}
+    )
+
+
+def _keep_relative(
+    base: dict[str, Any],
+    key: str,
+    ref: dict[str, Any],
+    path: KeyPath,
+    over_lines: LineMap,
+    lines: LineMap,
+    relative: dict[str, float],
+) -> None:
+    """`{like: its own key, times: x}`: x times the extended file's value (the parent's, or
+    the world's where a posterior sets it). The value and its line stay the parent's."""
+    times = ref.get("times", 1.0)
+    if not isinstance(times, int | float) or isinstance(times, bool):
+        raise ScenarioError([over_lines.problem((*path, "times"), "must be a number", times)])
+    old = base.get(key)
+    if not isinstance(old, int | float | dict) or isinstance(old, bool):
+        raise ScenarioError([over_lines.problem((*path, "like"), NO_PARENT_VALUE, ref["like"])])
+    dotted = ".".join(str(k) for k in path)
+    relative[dotted] = relative.get(dotted, 1.0) * float(times)
+    file, line = over_lines.locate((*path, "times") if "times" in ref else path)
+    lines.set((RELATIVE.__name__, dotted), file, line or 1)
 
 
 def _refuse_misspelt_removal(
