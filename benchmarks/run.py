@@ -186,10 +186,10 @@ def profile(scale: float) -> None:
     mechanism, the levers, the set-up, the compiled activity step's parts and the event
     draws (the step's Python body calling its compiled parts, each timed)."""
     import sim
-    from sim.engine.kernels import activity as k
     from sim.engine import fast as engine
     from sim.engine import recorder as metrics
     from sim.engine import transitions as tr
+    from sim.engine.kernels import activity as k
 
     scenario = sim.load_scenario(BASELINE)
     sim.run(scenario, seed=0, scale=scale * 10)  # compile (or load) the kernels first
