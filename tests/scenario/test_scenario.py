@@ -138,3 +138,13 @@ def test_migration_to_an_already_delisted_app(tmp_path):
     )
     messages = problems_of(child_of_tiny(tmp_path, body))
     assert any("already delisted" in m and "close_bank" in m for m in messages), messages
+
+
+def test_dates_in_messages_are_written_as_in_the_file():
+    import datetime as dt
+
+    from sim.errors import short_repr
+
+    day = dt.date(2030, 1, 15)
+    assert short_repr(day) == "2030-01-15"
+    assert short_repr([day, {"on": day}]) == "[2030-01-15, {'on': 2030-01-15}]"
