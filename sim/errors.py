@@ -7,6 +7,7 @@ should turn a user's mistake into a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 # the exit codes of every command: 1 is a failed check, 2 a user's mistake, 130 Ctrl-C
@@ -57,9 +58,21 @@ def dotted(path: KeyPath) -> str:
 
 
 def short_repr(value: object, limit: int = 60) -> str:
-    """A repr that will not flood the terminal."""
-    text = repr(value)
+    """A value as a message shows it, cut so that it will not flood the terminal."""
+    text = shown(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shown(value: object) -> str:
+    """A repr in the user's terms: dates as they are written, 2030-01-15, also inside lists
+    and mappings (a date's repr, `datetime.date(2030, 1, 15)`, is Python's, not theirs)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{shown(k)}: {shown(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 def missing() -> object:

@@ -107,9 +107,13 @@ def run_jobs(
     scheduler: str | None = None,
 ) -> list[Any]:
     """Every (scenario, seed, scale) job's result, in job order: the estimate printed first,
-    then one progress bar while they run (`what` names them, e.g. "3 scenarios x 10 seeds")."""
+    then one progress bar while they run (`what` names them, e.g. "3 scenarios x 10 seeds").
+    Every job's scale is resolved first: one that leaves a scenario no agent is refused
+    before any run, not after the others' runs."""
     from sim.experiments.executor import map_jobs, run_job
 
+    for scenario, _, scale in {id(job[0]): job for job in jobs}.values():
+        scenario.run_scale(scale)
     scenario, _, scale = jobs[0]
     progress = RunProgress(len(jobs), what, estimate_seconds(scenario, scale, len(jobs), workers))
     try:

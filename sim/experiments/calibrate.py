@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError, dotted
 from sim.experiments.targets import TargetSet, loss
-from sim.scenario.load import pydantic_problem, scenario_from_dict
+from sim.scenario.load import pydantic_problem, scenario_from_dict, scenario_from_tree
 from sim.scenario.schema import Model
-from sim.scenario.yamlio import load_tree
+from sim.scenario.yamlio import LineMap, load_tree
 
 
 class Parameter(Model):
@@ -29,6 +29,14 @@ class Parameter(Model):
     high: float
     log: bool = Field(False, description="search on a log scale")
     source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Parameter:
+        if not self.low < self.high:
+            raise ValueError(f"low must be below high (low {self.low:g}, high {self.high:g})")
+        if self.log and self.low <= 0:
+            raise ValueError(f"a log scale needs low > 0 (got low {self.low:g})")
+        return self
 
 
 class CalibrationSpec(Model):
@@ -66,6 +74,63 @@ def check_paths(tree: dict[str, Any], spec: CalibrationSpec, label: str) -> None
         scenario_from_dict(with_values(tree, middle), label)
     except ScenarioError as exc:
         raise ScenarioError(exc.problems) from None
+
+
+def bound_problems(
+    parameters: dict[str, Parameter],
+    lines: LineMap,
+    tree: dict[str, Any],
+    tree_lines: LineMap,
+    scale: float | None = None,
+) -> list[Problem]:
+    """What is wrong with each parameter's `low` and `high`, each set alone in the scenario
+    `tree` (the other parameters at the scenario's values), located at the spec's line of the
+    bound (`lines`); with `scale`, a bound that leaves no agent at that scale is one too."""
+    problems = []
+    for name, p in parameters.items():
+        unknown = _not_a_key(tree, name)
+        if unknown:
+            problems.append(lines.problem(("parameters", name), unknown, show=False))
+            continue
+        for bound, value in (("low", p.low), ("high", p.high)):
+            why, show = _invalid_with(tree, tree_lines, name, value, scale)
+            if why:
+                problems.append(lines.problem(("parameters", name, bound), why, value, show=show))
+    return problems
+
+
+def _not_a_key(tree: dict[str, Any], name: str) -> str | None:
+    """Why the key path `name` cannot be set in `tree` (a missing mapping on the way, or a
+    value that is not a mapping), or None. The last key may be missing: it has a default."""
+    node: Any = tree
+    parts = name.split(".")
+    for i, key in enumerate(parts[:-1]):
+        if not isinstance(node, dict) or key not in node:
+            where = dotted(tuple(parts[:i])) or "the top level"
+            valid = sorted(node) if isinstance(node, dict) else []
+            return f"not a key path of the scenario: {where} has no {key!r}; valid: {valid}"
+        node = node[key]
+    if not isinstance(node, dict):
+        return f"not a key path of the scenario: {'.'.join(parts[:-1])} is not a mapping"
+    return None
+
+
+def _invalid_with(
+    tree: dict[str, Any], tree_lines: LineMap, name: str, value: float, scale: float | None
+) -> tuple[str | None, bool]:
+    """Why the scenario with `name` set to `value` is not valid (or not at `scale`), and
+    whether the message wants the value appended; (None, False) if it is valid."""
+    try:
+        scenario = scenario_from_tree(with_values(tree, {name: value}), tree_lines)
+    except ScenarioError as exc:
+        own = [p for p in exc.problems if p.path == tuple(name.split("."))]
+        if own:
+            return f"outside what the scenario allows: {own[0].message}", True
+        return f"with {name} = {value:g} the scenario is invalid: {exc.problems[0]}", False
+    too_coarse = scenario.too_coarse(scale) if scale else None
+    if too_coarse:
+        return f"at the spec's scale {scale:,.10g}, {too_coarse}", True
+    return None, False
 
 
 def _current_values(tree: dict[str, Any], spec: CalibrationSpec) -> dict[str, float]:

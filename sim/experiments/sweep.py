@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError
 
 from sim import __version__
 from sim.errors import ScenarioError
-from sim.experiments.calibrate import Parameter, with_values
+from sim.experiments.calibrate import Parameter, bound_problems, with_values
 from sim.experiments.outcomes import reading_problems
 from sim.results.run import run
 from sim.scenario.load import load_scenario, pydantic_problem, scenario_from_dict, scenario_hash
@@ -53,8 +53,8 @@ class SweepSpec(Model):
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
     """The spec and the resolved path of its base scenario, which is loaded (a bad one is
-    reported like any other) and against which each outcome's app, metric and date are
-    checked, so that no mistake waits for the end of the runs."""
+    reported like any other) and against which each parameter's bounds, the scale and each
+    outcome's app, metric and date are checked, so that no mistake waits for the runs."""
     tree, lines = load_tree(path)
     try:
         spec = SweepSpec.model_validate(tree)
@@ -69,6 +69,12 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, Path]:
         raise ScenarioError(problems)
     base = (Path(path).parent / spec.scenario).resolve()
     scenario = load_scenario(base)
+    too_coarse = scenario.too_coarse(spec.scale)
+    if too_coarse:
+        problems.append(lines.problem(("scale",), too_coarse, spec.scale))
+    base_tree, base_lines = load_tree(base)
+    scale = None if too_coarse else spec.scale  # (said once, not again for every bound)
+    problems += bound_problems(spec.parameters, lines, base_tree, base_lines, scale)
     for name, o in spec.outcomes.items():
         problems += reading_problems(("outcomes", name), o.app, o.metric, o.date, scenario, lines)
     if problems:

@@ -8,7 +8,6 @@ an app already gone, shares that do not sum). Each check returns located problem
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Iterator
 
 from sim.errors import KeyPath, Problem
@@ -58,6 +57,9 @@ def _check_population(sc: Scenario) -> Found:
     total = sum(seg.share for seg in pop.segments.values())
     if abs(total - 1.0) > SHARE_TOLERANCE:
         yield ("population", "segments"), "segment shares must sum to 1", round(total, 6)
+    too_coarse = sc.too_coarse(pop.scale)
+    if too_coarse:
+        yield ("population", "scale"), too_coarse, pop.scale
 
 
 def _check_apps(sc: Scenario) -> Found:
@@ -67,6 +69,7 @@ def _check_apps(sc: Scenario) -> Found:
         if app.segments != "all":
             yield from _unknown(app.segments, known_segments, (*path, "segments"), "segment")
         eligible = set(sc.app_segments(app_id))
+        yield from _check_reach(sc, app_id, eligible & known_segments)
         for seg in app.segment_overrides:
             if seg not in eligible:
                 msg = f"not a segment of this app; valid: {sorted(eligible)}"
@@ -76,6 +79,15 @@ def _check_apps(sc: Scenario) -> Found:
                 msg = f"must name another app; valid: {sorted(set(sc.apps) - {app_id})}"
                 yield (*path, "referral_from", src), msg, src
         yield from _check_installed_base(sc, app_id)
+
+
+def _check_reach(sc: Scenario, app_id: str, segments: set[str]) -> Found:
+    """An app whose every segment has share 0 can reach no one: a mistake (to leave an app
+    out, delete or delist it), which would otherwise show only as a row of zeros."""
+    shares = {seg: sc.population.segments[seg].share for seg in sorted(segments)}
+    if shares and not any(shares.values()):
+        path: KeyPath = ("apps", app_id, "segments")
+        yield path, "no customer may use this app: each of its segments has share 0", shares
 
 
 def _check_installed_base(sc: Scenario, app_id: str) -> Found:
@@ -88,26 +100,13 @@ def _check_installed_base(sc: Scenario, app_id: str) -> Found:
     if app.launch is not None and app.launch > sc.horizon.end:
         yield (*path, "launch"), "launch after horizon.end", app.launch
     if app.installed_base is not None:
-        population = population_on(sc, sc.horizon.start)
+        population = sc.customers_on(sc.horizon.start)
         if app.installed_base.customers > population:
             msg = (
                 f"an installed base larger than the population at horizon.start "
                 f"({population:,.0f} customers on {sc.horizon.start})"
             )
             yield (*path, "installed_base", "customers"), msg, app.installed_base.customers
-
-
-def population_on(sc: Scenario, day: dt.date) -> float:
-    """Customers in the bank's reach on `day`: the base points joined by straight lines,
-    flat before the first and after the last (as the engine reads them)."""
-    points = sc.population.base
-    if day <= points[0].date:
-        return points[0].customers
-    for a, b in itertools.pairwise(points):
-        if day <= b.date:
-            span = (b.date - a.date).days
-            return a.customers + (b.customers - a.customers) * (day - a.date).days / span
-    return points[-1].customers
 
 
 def _unknown(names: list[str], known: set[str], path: KeyPath, what: str) -> Found:

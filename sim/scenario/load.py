@@ -29,16 +29,17 @@ def load_scenario(path: str | Path) -> Scenario:
     if lines.locate(("name",))[0] != str(path):  # a file that does not name itself
         tree["name"] = Path(path).stem
         lines.set(("name",), str(path), 1)
-    scenario = validate_tree(tree, lines)
-    problems = check_scenario(scenario, lines)
-    if problems:
-        raise ScenarioError(problems)
-    return scenario
+    return scenario_from_tree(tree, lines)
 
 
 def scenario_from_dict(tree: dict[str, Any], label: str = "<memory>") -> Scenario:
     """Validate an in-memory scenario tree (as YAML would give it); raise ScenarioError."""
-    lines = LineMap(label)
+    return scenario_from_tree(tree, LineMap(label))
+
+
+def scenario_from_tree(tree: dict[str, Any], lines: LineMap) -> Scenario:
+    """Validate a scenario tree whose keys `lines` locates (a file's tree, perhaps with
+    values changed); raise ScenarioError with every problem found."""
     scenario = validate_tree(tree, lines)
     problems = check_scenario(scenario, lines)
     if problems:

@@ -9,17 +9,49 @@ Cross-references (apps named by events, dates against the horizon) are checked i
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 
-from sim.scenario.limits import SCALE_MAX, SCALE_MIN
+from sim.errors import UsageError
+from sim.scenario.limits import MAX_CUSTOMERS, MAX_CUSTOMERS_TEXT, SCALE_MAX, SCALE_MIN
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Multiplier = Annotated[float, Field(ge=0.0, le=1000.0)]
 AppId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
-SegmentList = list[str] | Literal["all"]
+
+
+def _some_segments(value: object) -> object:
+    """An empty list would leave the app (or event) no one to reach: nothing to simulate,
+    and no sign of the mistake but a row of zeros."""
+    if value == []:
+        raise ValueError("names no segment; list at least one, or write 'all'")
+    return value
+
+
+SegmentList = Annotated[list[str] | Literal["all"], BeforeValidator(_some_segments)]
+
+
+def _customers(value: float) -> float:
+    if value > MAX_CUSTOMERS:
+        raise ValueError(
+            f"at most {MAX_CUSTOMERS_TEXT} customers (more than the world's population, "
+            "about 8e9); check the number and its unit"
+        )
+    return value
+
+
+Customers = Annotated[float, AfterValidator(_customers)]
 
 
 def _iso_date(value: object) -> object:
@@ -63,7 +95,7 @@ class Horizon(Sourced):
 
 class BasePoint(Sourced):
     date: Date
-    customers: float = Field(gt=0, description="people in the bank's reach on that date")
+    customers: Customers = Field(gt=0, description="people in the bank's reach on that date")
 
 
 class MobileAdoption(Sourced):
@@ -142,7 +174,7 @@ class SegmentOverride(Sourced):
 class InstalledBase(Sourced):
     """Users an app already had when the scenario starts (for apps launched before it)."""
 
-    customers: float = Field(ge=0.0, description="registered users at the start")
+    customers: Customers = Field(ge=0.0, description="registered users at the start")
     engaged_share: Probability = Field(description="share of them engaged (not dormant)")
 
 
@@ -276,8 +308,46 @@ class Scenario(Sourced):
 
     def run_scale(self, scale: float | None = None) -> float:
         """The scale a run uses: `scale` where given, else the scenario's own (customers per
-        agent). Every path to an engine resolves it here, once."""
-        return float(scale or self.population.scale)
+        agent). Every path to an engine resolves it here, once, so a scale that would leave
+        no agent to simulate is refused here (UsageError), before anything runs."""
+        used = float(scale or self.population.scale)
+        too_coarse = self.too_coarse(used)
+        if too_coarse:
+            raise UsageError(f"scenario {self.name!r} at scale {used:,.10g}: {too_coarse}")
+        return used
+
+    def too_coarse(self, scale: float) -> str | None:
+        """Why a run at `scale` would have no agent at all (a run of nothing, reported as
+        zeros), or None."""
+        peak = self.peak_customers()
+        if peak >= scale:
+            return None
+        if peak < 1:
+            return f"no agent to simulate: the population is at most {peak:g} customers"
+        return (
+            f"no agent to simulate: the population is at most {round(peak):,} customers, "
+            f"fewer than the {scale:,.10g} one agent stands for; use a scale of at most "
+            f"{math.floor(peak)}"
+        )
+
+    def customers_on(self, day: dt.date) -> float:
+        """Customers in the bank's reach on `day`: the base points joined by straight lines,
+        flat before the first and after the last (as the engine reads them)."""
+        points = self.population.base
+        if day <= points[0].date:
+            return points[0].customers
+        for a, b in itertools.pairwise(points):
+            if day <= b.date:
+                span = (b.date - a.date).days
+                return a.customers + (b.customers - a.customers) * (day - a.date).days / span
+        return points[-1].customers
+
+    def peak_customers(self) -> float:
+        """The most customers on any day of the horizon (a straight line between two base
+        points is highest at one of its ends)."""
+        start, end = self.horizon.start, self.horizon.end
+        inside = [p.date for p in self.population.base if start < p.date < end]
+        return max(self.customers_on(day) for day in (start, end, *inside))
 
     @field_validator("name")
     @classmethod

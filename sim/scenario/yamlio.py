@@ -2,7 +2,8 @@
 
 Files are parsed with ruamel.yaml's round-trip loader, which builds only plain mappings,
 sequences and scalars and remembers where each key was written. The tree is then copied into
-plain Python values with a budget on nodes (so "billion laughs" aliases cannot expand) and a
+plain Python values with a budget on nodes (so "billion laughs" aliases cannot expand), a
+limit on nesting (so thousands of `[[[...` cannot exhaust the parser's stack) and a
 `LineMap` from key path to (file, line). `extends: other.yaml` is resolved relative to the
 including file and deep-merged: mappings merge key by key, anything else replaces, and a key
 set to `null` in the child removes it from the parent.
@@ -19,13 +20,16 @@ from typing import Any, cast
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scanner import RoundTripScanner
 
 from sim.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.inputs import Refused, TooLarge, read_input, why_unreadable
 
 MAX_NODES = 200_000
+MAX_NESTING = 100  # mappings and lists inside each other; a scenario needs about 6
 MAX_EXTENDS_DEPTH = 16
 _SCALARS = (str, int, float, bool, type(None), dt.date)
 
@@ -38,9 +42,45 @@ class _DatesAsText(RoundTripConstructor):
 _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _too_deep(line: int | None, path: KeyPath, label: str) -> ScenarioError:
+    msg = f"nested more than {MAX_NESTING} levels deep (mappings and lists inside each other)"
+    return ScenarioError([Problem(label, line, path, msg)])
+
+
+class _ShallowScanner(RoundTripScanner):
+    """Refuses `[` and `{` nested past MAX_NESTING as it reads them: the scanner looks far
+    ahead inside flow collections, at a cost that grows with the square of their depth."""
+
+    def fetch_flow_collection_start(self, *args: Any, **kwargs: Any) -> None:
+        if self.flow_level >= MAX_NESTING:
+            raise _TooDeep(self.reader.line + 1)
+        super().fetch_flow_collection_start(*args, **kwargs)
+
+
+class _ShallowComposer(Composer):
+    """Refuses nesting past MAX_NESTING where it is written: composing is recursive, and
+    thousands of levels would end in a RecursionError with no line."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._nesting = getattr(self, "_nesting", 0) + 1
+        try:
+            if self._nesting > MAX_NESTING:
+                raise _TooDeep(self.parser.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._nesting -= 1
+
+
 def _parser() -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _DatesAsText
+    yaml.Scanner = _ShallowScanner
+    yaml.Composer = _ShallowComposer
     return yaml
 
 
@@ -256,6 +296,8 @@ _PARSED_KEPT = 8
 def _parse(raw: str, label: str) -> tuple[dict[str, Any], LineMap]:
     try:
         doc = _parser().load(raw)
+    except _TooDeep as exc:
+        raise _too_deep(exc.line, (), label) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -299,6 +341,8 @@ def _to_plain(node: Any, lines: LineMap, label: str, path: KeyPath, budget: list
     if budget[0] < 0:
         msg = f"document too large or aliases expand too far (over {MAX_NODES} values)"
         raise ScenarioError([Problem(label, lines.locate(path)[1], path, msg)])
+    if len(path) > MAX_NESTING:  # aliases of aliases nest deeper than anything written
+        raise _too_deep(lines.locate(path[:1])[1], path[:1], label)
     if _has_tag(node):
         line = lines.locate(path)[1]
         msg = "YAML tags (like !!python/...) are not allowed; write plain values"

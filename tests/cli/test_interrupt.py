@@ -139,6 +139,56 @@ def test_ctrl_c_while_the_commands_load_is_exit_130_without_a_traceback():
     assert done.returncode == 130 and "interrupted" in done.stderr
 
 
+def interrupt_after_imports(out: Path, after: int) -> subprocess.CompletedProcess[str]:
+    """`python -m sim run` with Ctrl-C once the package `sim` and then `after` more modules
+    have been imported (`-X importtime` reports each import on stderr as it ends): from the
+    package's first line on, which is before Python has even found `sim.__main__`. The signal
+    waits on what the process did, not on a clock."""
+    args = ["run", BASELINE, "--quiet", "--out", str(out)]
+    proc = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-m", "sim", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
+    )
+    try:
+        assert proc.stderr is not None
+        seen, lines = -1, []
+        while seen < after:
+            line = proc.stderr.readline()
+            assert line, f"appsim ended before it could be interrupted: {''.join(lines)[-2000:]}"
+            lines.append(line)
+            if seen >= 0 or line.rstrip().endswith("| sim"):
+                seen += 1
+        proc.send_signal(signal.SIGINT)
+        out_text, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out_text, "".join(lines) + err)
+
+
+@pytest.mark.parametrize("after", [0, 1, 2, 3, 5, 8, 13, 21, 34])
+def test_ctrl_c_from_the_first_line_of_appsim_is_exit_130(tmp_path: Path, after: int):
+    """Ctrl-C while Python is still looking for `sim.__main__` and loading the command line
+    (once a KeyboardInterrupt traceback from runpy or importlib): exit 130, no traceback.
+    (Before the package's first line Python itself is starting, and not appsim's to answer.)"""
+    done = interrupt_after_imports(tmp_path / "out", after)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 130 and "interrupted; nothing was written" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_importing_appsim_leaves_ctrl_c_alone():
+    """Only appsim the program answers Ctrl-C from its first line: a notebook or a test that
+    imports it keeps its own KeyboardInterrupt."""
+    done = run_probe("import signal, sim\nprint(signal.getsignal(signal.SIGINT))")
+    assert done.stdout.strip() == str(signal.default_int_handler), done.stderr
+
+
 def test_sigterm_while_the_report_is_written_cleans_up_and_exits_143(tmp_path: Path):
     """SIGTERM arrives inside the temporary report folder's last step (the probe sends it from
     there): the folder is removed, the exit code is 143 and the message says so."""

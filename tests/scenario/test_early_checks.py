@@ -132,6 +132,85 @@ def test_sweep_refuses_an_outcome_name_with_a_slash(tmp_path, capsys):
     assert f"{spec}:8: outcomes.a/b: an outcome's name may not contain '/'" in err
 
 
+BOUNDS = """\
+scenario: {base}
+sampler: grid
+samples: 2
+scale: 20
+parameters:
+  apps.bank.adoption.ceiling: {{low: 0.5, high: 1.5}}
+  apps.bank.engagement.activity_mean:
+    low: -0.1
+    high: 0.4
+  apps.bnak.adoption.p_per_year: {{low: 0.1, high: 0.2}}
+  population.segments.young.share: {{low: 0.5, high: 0.6}}
+  apps.chat.adoption.q_per_year: {{low: 0.5, high: 3.0}}
+outcomes:
+  mau: {{metric: mau, app: suite_sum, date: 2020-12-31}}
+"""
+
+
+def test_sweep_refuses_bounds_outside_the_scenario_at_their_line(tmp_path, capsys):
+    """Once `<memory>: apps...` with no file or line, after the base had been loaded."""
+    spec = tmp_path / "spec.yaml"
+    base = HERE / "scenarios" / "tiny.yaml"
+    spec.write_text(BOUNDS.format(base=base))
+    argv = ["sweep", str(spec), "--store", str(tmp_path / "store"), "--out", str(tmp_path / "o")]
+    err = refused(capsys, argv)
+    assert (
+        f"{spec}:6: parameters.apps.bank.adoption.ceiling.high: outside what the scenario "
+        "allows: input should be less than or equal to 1 (got 1.5)"
+    ) in err
+    assert f"{spec}:8: parameters.apps.bank.engagement.activity_mean.low: outside" in err
+    assert "input should be greater than 0 (got -0.1)" in err
+    assert f"{spec}:10: parameters.apps.bnak.adoption.p_per_year: not a key path" in err
+    assert "apps has no 'bnak'; valid: ['bank', 'chat']" in err
+    assert (
+        f"{spec}:11: parameters.population.segments.young.share.low: with "
+        f"population.segments.young.share = 0.5 the scenario is invalid: {base}:"
+    ) in err
+    assert "<memory>" not in err and "ceiling.low" not in err and "q_per_year" not in err
+    assert list(tmp_path.iterdir()) == [spec]  # no store, no report
+
+
+def test_sweep_refuses_a_scale_that_leaves_no_agent(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    text = SWEEP.format(base=HERE / "scenarios" / "tiny.yaml").replace("scale: 20", "scale: 1e6")
+    spec.write_text(text.split("  app:")[0])
+    argv = ["sweep", str(spec), "--store", str(tmp_path / "store"), "--out", str(tmp_path / "o")]
+    err = refused(capsys, argv)
+    assert f"{spec}:4: scale: no agent to simulate: the population is at most 240,000" in err
+    assert "use a scale of at most 240000" in err
+    assert list(tmp_path.iterdir()) == [spec]
+
+
+@pytest.mark.parametrize("command", ["run", "check", "compare", "calibrate"])
+def test_no_command_runs_zero_agents(tmp_path, capsys, command):
+    """tiny.yaml has at most 240,000 customers: at 1:1e7 not one agent; once a silent run."""
+    tiny = str(HERE / "scenarios" / "tiny.yaml")
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS.split("  bad_app")[0])
+    out = ["--out", str(tmp_path / "out")]
+    argv = {
+        "run": ["run", tiny, "--scale", "1e7", "--quiet", *out],
+        "check": ["check", tiny, "--targets", str(targets), "--scale", "1e7", "--seeds", "1"],
+        "compare": ["compare", tiny, str(dump(tmp_path / "b.yaml", {"extends": tiny}))],
+        "calibrate": ["calibrate", tiny, "--targets", str(targets), "--spec"],
+    }[command]
+    if command == "compare":
+        argv += ["--scale", "1e7", "--reps", "1"]
+    if command == "calibrate":
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(
+            "scale: 1e7\nparameters: {apps.bank.adoption.ceiling: {low: 0.1, high: 0.3}}\n"
+        )
+        argv.append(str(spec))
+    err = refused(capsys, [*argv, *out] if command != "run" else argv)
+    assert "no agent to simulate: the population is at most 240,000 customers" in err
+    assert "use a scale of at most 240000" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_outcome_metrics_are_the_daily_table_columns():
     from sim.engine.recorder import FLOWS, STOCKS
     from sim.experiments.outcomes import METRICS

@@ -138,3 +138,29 @@ def test_migration_to_an_already_delisted_app(tmp_path):
     )
     messages = problems_of(child_of_tiny(tmp_path, body))
     assert any("already delisted" in m and "close_bank" in m for m in messages), messages
+
+
+def test_the_peak_population_and_the_coarsest_scale(tiny_tree):
+    """tiny.yaml grows from 200,000 to 240,000 customers: at more than 240,000 customers per
+    agent not one agent remains, and every path to an engine refuses the scale."""
+    from sim import UsageError
+
+    from ..conftest import build
+
+    scenario = build(tiny_tree)
+    assert scenario.peak_customers() == 240_000
+    assert scenario.run_scale(240_000) == 240_000 and scenario.too_coarse(240_000) is None
+    with pytest.raises(UsageError, match=r"no agent to simulate.*at most 240000"):
+        scenario.run_scale(240_001)
+    tiny_tree["horizon"]["end"] = "2020-07-01"  # the base is read up to the horizon's end
+    assert build(tiny_tree).peak_customers() == pytest.approx(220_000, rel=1e-3)
+
+
+def test_dates_in_messages_are_written_as_in_the_file():
+    import datetime as dt
+
+    from sim.errors import short_repr
+
+    day = dt.date(2030, 1, 15)
+    assert short_repr(day) == "2030-01-15"
+    assert short_repr([day, {"on": day}]) == "[2030-01-15, {'on': 2030-01-15}]"
