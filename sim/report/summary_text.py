@@ -78,9 +78,16 @@ def _leading_app(result: Result, d0: dt.date, d1: dt.date) -> str:
     total = sum(after.values())
     share = f" ({after[top] / total:.0%} of the apps' sum)" if total > 0 else ""
     return (
-        f"On {d1} {top} has the most MAU, {millions(after[top])}{share}; the largest rise "
-        f"between the two dates is {grower}'s, {signed(rise[grower] / 1e6)}."
+        f"On {d1} {_named(result, top)} has the most MAU, {millions(after[top])}{share}; the "
+        f"largest rise between the two dates is {_named(result, grower)}'s, "
+        f"{signed(rise[grower] / 1e6)}."
     )
+
+
+def _named(result: Result, app: str) -> str:
+    """`融e行 mobile banking (rongexing)`, or the id alone for an app without a name."""
+    name = result.scenario.apps[app].name
+    return f"{name} ({app})" if name else app
 
 
 def _worlds_sentence(bands: pd.DataFrame, n_worlds: int, day: dt.date) -> str:

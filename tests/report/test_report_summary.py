@@ -118,8 +118,10 @@ def test_run_workbook_reads_back_in_millions_with_units(run_report, result):
     assert monthly["registered_end (M customers)"].sum() == pytest.approx(
         result.monthly["registered_end"].sum() / 1e6
     )
-    key = sheets["MAU at key dates"]
-    assert "suite (M customers)" in key.columns
+    key = sheets["MAU at key dates"].set_index("app")
+    assert key.loc["suite", f"{end} (M customers)"] == pytest.approx(
+        result.at(end, "mau", "suite") / 1e6
+    )
     rows = sheets["assumptions"].set_index("key")
     assert rows.loc["apps.bank.adoption.p_per_year", "source"] == "assumption (test fixture)"
 
