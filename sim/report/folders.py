@@ -293,8 +293,12 @@ def whole(values: pd.Series) -> pd.Series:
 def by_metric(df: pd.DataFrame, columns: list[str], metric: str = "metric") -> pd.DataFrame:
     """For tables with one metric per row (a fit table): each row's values in whole
     customers, or to 4 decimals where the row's metric is a ratio."""
+    return by_rows(df, columns, df[metric].isin(RATIOS))
+
+
+def by_rows(df: pd.DataFrame, columns: list[str], ratio_rows: pd.Series) -> pd.DataFrame:
+    """`columns` in whole customers, but to 4 decimals on the `ratio_rows`."""
     out = df.copy()
-    ratio_rows = out[metric].isin(RATIOS)
     for col in columns:
         values = [
             round(float(v), 4) if is_ratio or v != v else round(float(v))

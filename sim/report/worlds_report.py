@@ -15,17 +15,21 @@ from matplotlib.figure import Figure
 
 from sim.experiments.across_worlds import WorldRuns, effects_table
 from sim.report.folders import (
+    RATIOS,
     atomic_folder,
     file_list,
+    for_csv,
     html_image,
     html_page,
     html_table,
     markdown_table,
     write_json,
 )
+from sim.report.units import in_millions
 from sim.report.worlds_summary import worlds_sentences
 from sim.scenario.schema import Scenario
 
+SHARES = ("p_best", "share_helped", "parameter_share")  # of worlds, or of the spread
 MILLIONS = ("effect_q05", "effect_q50", "effect_q95", "regret_mean", "regret_p95", "regret_max")
 
 
@@ -39,13 +43,13 @@ def write_worlds_report(
     """effects.csv, effects.png, summary.md, report.html and manifest.json (atomically);
     `more_figures(folder)` writes further figures there, shown after effects.png."""
     table = effects_table(runs)
-    shown = table.copy()
-    for col in MILLIONS:
-        if col in shown:
-            shown[col] = shown[col] / 1e6
+    amounts = [c for c in MILLIONS if c in table.columns]
+    ratio_outcome = str(info["outcome"]).split(":", 1)[0] in RATIOS
+    counts, ratios = ([], [*SHARES, *amounts]) if ratio_outcome else (amounts, list(SHARES))
+    shown = in_millions(table, counts, ratios=ratios)
     sentences = worlds_sentences(runs, table, info)
     with atomic_folder(out) as tmp:
-        table.to_csv(tmp / "effects.csv", index=False)
+        for_csv(table, counts=counts, ratios=ratios).to_csv(tmp / "effects.csv", index=False)
         fig = effects_figure(runs, info)
         fig.savefig(tmp / "effects.png", dpi=110)
         plt.close(fig)

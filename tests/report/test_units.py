@@ -115,3 +115,78 @@ def test_in_millions_keeps_ratio_rows_of_a_mixed_table():
     df = pd.DataFrame({"metric": ["mau", "dau_mau"], "mean": [2.5e6, 0.25]})
     shown = in_millions(df, ["mean"], metric="metric")
     assert list(shown["mean (M customers; ratio for ratio metrics)"]) == [2.5, 0.25]
+
+
+SWEEP_INFO = {
+    "sampler": "morris",
+    "design_runs": 16,
+    "distinct_runs": 16,
+    "done": 16,
+    "seeds": 1,
+    "base": str(TINY),
+    "spec": {"outcomes": {"suite_mau": {"metric": "mau", "app": "suite_sum"}}},
+}
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sim.report.sweep_report import write_sweep_report
+
+    indices = pd.DataFrame(
+        {
+            "outcome": "suite_mau",
+            "parameter": ["apps.bank.engagement.activity_mean", "apps.chat.adoption.q_per_year"],
+            "index": "mu_star",
+            "value": [41_600.4, 1_234.5],
+            "ci95": [4_432.17, 300.0],
+            "sigma": [5_282.75, 100.0],
+        }
+    )
+    table = pd.DataFrame({"point": [0], "seed": [0], "p": [0.1], "suite_mau": [12_345.6]})
+    out = tmp_path_factory.mktemp("sweep") / "report"
+    return write_sweep_report(table, indices, out, SWEEP_INFO, sim.load_scenario(TINY))
+
+
+def test_sweep_summary_is_in_millions_with_units_and_explains_mu_star(sweep_folder: Path):
+    summary = (sweep_folder / "summary.md").read_text()
+    assert unitless_number_columns(summary) == []
+    opening = summary.split("## Summary\n\n", 1)[1].split("\n\n", 1)[0]
+    assert opening.startswith("16 runs of a morris design") and "None" not in opening
+    assert "(mu_star 0.0416 M," in opening
+    assert "mu_star is the mean absolute change" in opening
+    assert "<title>appsim sweep of tiny" in (sweep_folder / "report.html").read_text()
+
+
+def test_sensitivity_csv_is_rounded_to_whole_customers(sweep_folder: Path):
+    lines = (sweep_folder / "sensitivity.csv").read_text().splitlines()
+    assert lines[1] == "suite_mau,apps.bank.engagement.activity_mean,mu_star,41600,4432,5283"
+
+
+def test_tornado_axes_say_what_they_show():
+    from sim.report.sweep_report import tornado_figure
+
+    rows = pd.DataFrame(
+        {"parameter": ["a", "b"], "index": "mu_star", "value": [0.5, 1.0], "ci95": [0.1, 0.1]}
+    )
+    ax = tornado_figure("suite_mau", rows, "M customers").axes[0]
+    assert ax.get_xlabel() == "mu_star of suite_mau (M customers), 95% CI over the bootstrap"
+    assert ax.get_ylabel() == "parameter"
+
+
+def test_worlds_report_rounds_its_csv_and_names_units(tmp_path: Path):
+    import numpy as np
+
+    from sim.experiments.across_worlds import WorldRuns
+    from sim.report.worlds_report import write_worlds_report
+
+    rng = np.random.default_rng(0)
+    base = 1e6 + rng.normal(0, 1e4, size=(4, 2))
+    runs = WorldRuns(["tiny", "w"], [{"x": float(i)} for i in range(4)], np.stack([base, base]))
+    runs.values[1] += 2_345.678
+    info = {"outcome": "mau:suite_sum", "at": "2020-12-31", "worlds": 4, "reps": 2}
+    info |= {"posterior": "p.parquet", "pinned": {}}
+    scenarios = [sim.load_scenario(TINY)] * 2
+    write_worlds_report(runs, scenarios, info, tmp_path / "w")
+    effects = pd.read_csv(tmp_path / "w" / "effects.csv")
+    assert effects.loc[1, "effect_q50"] == 2346 and effects.loc[1, "p_best"] == 1.0
+    assert unitless_number_columns((tmp_path / "w" / "summary.md").read_text()) == []
