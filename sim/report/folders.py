@@ -84,12 +84,20 @@ def owned(folder: Path) -> bool:
     a folder appsim never made) is not appsim's to replace. Report folders written before
     the mark existed are recognised by their manifest's file list in the same way.
     """
+    return foreign_files(folder) == []
+
+
+def foreign_files(folder: Path) -> list[str] | None:
+    """The files in `folder` that appsim did not write there, or None if no mark of appsim
+    lists any (appsim did not make the folder)."""
     present = set(file_list(folder))
+    found: list[str] | None = None
     for mark in (MARKER, "manifest.json"):
         listed = _listed_files(folder / mark)
-        if listed is not None and present <= listed | {mark}:
-            return True
-    return False
+        if listed is not None:
+            extra = sorted(present - listed - {mark})
+            found = extra if found is None or len(extra) < len(found) else found
+    return found
 
 
 def _listed_files(mark: Path) -> set[str] | None:
@@ -104,12 +112,21 @@ def _listed_files(mark: Path) -> set[str] | None:
 
 
 def _refuse_unowned(out: Path) -> None:
-    if out.is_dir() and any(out.iterdir()) and not owned(out):
-        raise UsageError(
-            f"--out {out}: the folder exists and appsim did not make it (or it holds files "
-            "appsim did not write); appsim replaces only its own report folders. "
-            "Choose a new folder, or empty or remove this one yourself"
-        )
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    extra = foreign_files(out)
+    if extra == []:
+        return
+    if extra is None:
+        why = "the folder exists and appsim did not make it"
+    else:
+        more = f" and {len(extra) - 3} more" if len(extra) > 3 else ""
+        held = ", ".join(extra[:3]) + more
+        why = f"the folder is an appsim report, but it holds {held}, which appsim did not write"
+    raise UsageError(
+        f"--out {out}: {why}; appsim replaces only its own report folders. "
+        "Choose a new folder, or empty or remove this one yourself"
+    )
 
 
 def check_writable(out: Path, replace_own: bool = True) -> None:
