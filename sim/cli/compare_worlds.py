@@ -64,7 +64,8 @@ def execute(args: argparse.Namespace) -> int:
         "pinned": pinned,
         "wall_seconds": time.perf_counter() - started,
     }
-    write_worlds_report(runs, plain, info, out, _difference_figures(results, plain, args.reps))
+    figures = _difference_figures(results, plain, args.reps)
+    write_worlds_report(runs, plain, info, out, figures, list(args.scenarios))
     print(f"compared {len(names)} scenarios across {len(worlds)} worlds -> {out}")
     return EXIT_OK
 

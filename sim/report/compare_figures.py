@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from sim.experiments.compare import Comparison
 from sim.report import difference_figure as diff_fig
@@ -32,9 +33,11 @@ def scenarios_of(cmp: Comparison) -> dict[str, Scenario]:
 def comparison_figures(cmp: Comparison, folder: Path) -> list[Path]:
     """suite.png and apps_mau.png (overlays), then difference_<what-if>.png for each."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [_band_figure(cmp, SUITE_PANELS, folder / "suite.png")]
     app_panels = [("mau", a) for a in cmp.apps()]
-    paths.append(_band_figure(cmp, app_panels, folder / "apps_mau.png"))
+    paths = [
+        diff_fig.save(band_figure(cmp, SUITE_PANELS), folder / "suite.png"),
+        diff_fig.save(band_figure(cmp, app_panels), folder / "apps_mau.png"),
+    ]
     return paths + difference_figures(cmp, folder)
 
 
@@ -62,7 +65,10 @@ def _label(cmp: Comparison, app: str) -> str:
     return app
 
 
-def _band_figure(cmp: Comparison, panels: list[tuple[str, str]], path: Path) -> Path:
+def band_figure(cmp: Comparison, panels: list[tuple[str, str]]) -> Figure:
+    """A panel per (metric, app): each scenario's median with its 5-95% band over seeds.
+    What the band is goes once in the figure's title; panels are titled by what they show,
+    short enough for two side by side."""
     use_in_matplotlib()
     cols = 2 if len(panels) > 3 else 1
     rows = (len(panels) + cols - 1) // cols
@@ -85,16 +91,12 @@ def _band_figure(cmp: Comparison, panels: list[tuple[str, str]], path: Path) -> 
             )
         apps = None if app.startswith("suite") else {app}
         draw_marks(ax, marks, palette, apps=apps)
-        ax.set_title(
-            tex_safe(f"{metric} {_label(cmp, app)} (median, 5-95% band over seeds, one world)"),
-            fontsize=10,
-        )
+        ax.set_title(tex_safe(f"{metric} {_label(cmp, app)}"), fontsize=10)
         ax.set_ylabel("millions")
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(panels) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(diff_fig.over_seeds(len(cmp.seeds), paired=False), fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return fig

@@ -31,7 +31,8 @@ from sim.report.folders import (
 from sim.report.interactive import comparison_page
 from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
 from sim.report.summary_text import compare_sentences, span
-from sim.report.workbook import in_millions, write_workbook
+from sim.report.units import in_millions
+from sim.report.workbook import write_workbook
 from sim.scenario.schema import Scenario
 
 
@@ -64,8 +65,8 @@ def write_comparison_report(
         write_workbook(tmp / "tables.xlsx", sheets)
         figures = comparison_figures(cmp, tmp / "figures")
         (tmp / "interactive.html").write_text(comparison_page(cmp))
-        headline = headline_table(diffs)
-        shown_rank = ranked if outcome_is_ratio else _millions(ranked, outcome_cols)
+        headline = in_millions(headline_table(diffs), AMOUNTS)
+        shown_rank = shown_ranking(ranked, outcome_is_ratio)
         ratio = crn_summary(diffs)
         md_parts = [opening, *context_markdown(scenarios[0]), *notes_markdown(notes)]
         (tmp / "summary.md").write_text(
@@ -118,9 +119,9 @@ def _sheets(
         columns=["scenario", "extends", "override"],
     )
     return {
-        "suite differences": in_millions(headline_table(diffs, scale=1.0), AMOUNTS),
+        "suite differences": in_millions(headline_table(diffs), AMOUNTS),
         "differences": in_millions(diffs, amounts, metric="metric"),
-        "ranking": in_millions(ranked, [] if outcome_is_ratio else ["mean", "p5", "p95"]),
+        "ranking": shown_ranking(ranked, outcome_is_ratio),
         "scenarios": pd.DataFrame(
             [(n.name, n.description.strip()) for n in notes], columns=["scenario", "description"]
         ),
@@ -130,32 +131,28 @@ def _sheets(
     }
 
 
-def headline_table(diffs: pd.DataFrame, scale: float = 1e6) -> pd.DataFrame:
-    """Suite differences against the first scenario, in millions (or in customers with
-    `scale=1`), with 95% CIs."""
+def headline_table(diffs: pd.DataFrame) -> pd.DataFrame:
+    """The suite rows of the differences against the first scenario (customers), 95% CIs."""
     suite = diffs[diffs["app"].isin(["suite", "suite_sum"])].copy()
     suite["measure"] = suite["metric"] + " " + suite["app"]
-    cols = ["difference", "ci_low", "ci_high", "mean", "base_mean"]
-    suite[cols] = suite[cols] / scale
-    return suite[
-        [
-            "scenario",
-            "date",
-            "measure",
-            "base_mean",
-            "mean",
-            "difference",
-            "ci_low",
-            "ci_high",
-            "width_ratio",
-        ]
-    ]
+    return suite[["scenario", "date", "measure", *AMOUNTS, "width_ratio"]]
 
 
-def _millions(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    out = df.copy()
-    out[cols] = out[cols] / 1e6
-    return out
+def shown_ranking(ranked: pd.DataFrame, outcome_is_ratio: bool) -> pd.DataFrame:
+    """The ranking as people read it: the outcome in millions (or as a ratio), units named."""
+    outcome = ["mean", "p5", "p95"]
+    if outcome_is_ratio:
+        return in_millions(ranked, [], ratios=[*RATIOS, *outcome])
+    return in_millions(ranked, outcome)
+
+
+def ranking_note(seeds: int) -> str:
+    """What the ranking table's columns are, its interval's kind included."""
+    return (
+        f"`mean`, `p5` and `p95`: the outcome's mean and 5-95% range over the {seeds} seeds, "
+        "over seeds of one parameter set (Monte Carlo noise, not parameter uncertainty). "
+        "`share_of_seeds_best`: on how many seeds the scenario beats all others (paired)."
+    )
 
 
 def _summary_md(
@@ -190,7 +187,7 @@ def _summary_md(
             "",
             markdown_table(ranked),
             "",
-            "`share_of_seeds_best`: on how many seeds the scenario beats all others (paired).",
+            ranking_note(len(cmp.seeds)),
             "",
             "## Common random numbers",
             "",
@@ -232,8 +229,8 @@ def _html(
     opening: list[str],
 ) -> str:
     apps = diffs[~diffs["app"].isin(["suite", "suite_sum"])]
-    apps = _millions(apps, ["base_mean", "mean", "difference", "ci_low", "ci_high"])
     apps = apps.drop(columns=["ci_half_paired", "ci_half_independent"])
+    apps = in_millions(apps, AMOUNTS, metric="metric")
     parts = [
         "<h2>Summary</h2>",
         *opening,
@@ -244,6 +241,7 @@ def _html(
         html_table(headline),
         f"<h2>Ranking by {html.escape(outcome[0])} of {html.escape(outcome[1])}</h2>",
         html_table(ranked),
+        f"<p>{html.escape(ranking_note(len(cmp.seeds)))}</p>",
         f"<p>Median paired / independent CI width ratio: {ratio:.2f}.</p>",
         "<h2>Figures</h2>",
         *(html_image(p, p.stem) for p in figures),

@@ -35,8 +35,9 @@ PANEL_TITLES = {
 }
 
 
-def over_seeds(n_seeds: int) -> str:
-    return f"median and 5-95% band over {n_seeds} paired seeds (one world: Monte Carlo noise)"
+def over_seeds(n_seeds: int, paired: bool = True) -> str:
+    seeds = "paired seeds" if paired else "seeds"
+    return f"median and 5-95% band over {n_seeds} {seeds} (one world: Monte Carlo noise)"
 
 
 def across_worlds(n_worlds: int, reps: int) -> str:

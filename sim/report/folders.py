@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import UsageError
 from sim.report import leftovers, locks
-from sim.report.ownership import MARKER, file_list, owned
+from sim.report.ownership import MARKER, file_list, foreign_files
 
 if TYPE_CHECKING:  # pandas loads on first use: `appsim --help` and `validate` start fast
     import pandas as pd
@@ -77,12 +77,21 @@ def _replace(tmp: Path, out_dir: Path) -> None:
 
 
 def _refuse_unowned(out: Path) -> None:
-    if out.is_dir() and any(out.iterdir()) and not owned(out):
-        raise UsageError(
-            f"--out {out}: the folder exists and appsim did not make it (or it holds files "
-            "appsim did not write); appsim replaces only its own report folders. "
-            "Choose a new folder, or empty or remove this one yourself"
-        )
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    extra = foreign_files(out)
+    if extra == []:
+        return
+    if extra is None:
+        why = "the folder exists and appsim did not make it"
+    else:
+        more = f" and {len(extra) - 3} more" if len(extra) > 3 else ""
+        held = ", ".join(extra[:3]) + more
+        why = f"the folder is an appsim report, but it holds {held}, which appsim did not write"
+    raise UsageError(
+        f"--out {out}: {why}; appsim replaces only its own report folders. "
+        "Choose a new folder, or empty or remove this one yourself"
+    )
 
 
 def check_writable(out: Path, replace_own: bool = True) -> None:
@@ -259,8 +268,12 @@ def whole(values: pd.Series) -> pd.Series:
 def by_metric(df: pd.DataFrame, columns: list[str], metric: str = "metric") -> pd.DataFrame:
     """For tables with one metric per row (a fit table): each row's values in whole
     customers, or to 4 decimals where the row's metric is a ratio."""
+    return by_rows(df, columns, df[metric].isin(RATIOS))
+
+
+def by_rows(df: pd.DataFrame, columns: list[str], ratio_rows: pd.Series) -> pd.DataFrame:
+    """`columns` in whole customers, but to 4 decimals on the `ratio_rows`."""
     out = df.copy()
-    ratio_rows = out[metric].isin(RATIOS)
     for col in columns:
         values = [
             round(float(v), 4) if is_ratio or v != v else round(float(v))

@@ -21,12 +21,20 @@ def owned(folder: Path) -> bool:
     a folder appsim never made) is not appsim's to replace. Report folders written before
     the mark existed are recognised by their manifest's file list in the same way.
     """
+    return foreign_files(folder) == []
+
+
+def foreign_files(folder: Path) -> list[str] | None:
+    """The files in `folder` that appsim did not write there, or None if no mark of appsim
+    lists any (appsim did not make the folder)."""
     present = set(file_list(folder))
+    found: list[str] | None = None
     for mark in (MARKER, "manifest.json"):
         listed = _listed_files(folder / mark)
-        if listed is not None and present <= listed | {mark}:
-            return True
-    return False
+        if listed is not None:
+            extra = sorted(present - listed - {mark})
+            found = extra if found is None or len(extra) < len(found) else found
+    return found
 
 
 def file_list(folder: Path) -> list[str]:

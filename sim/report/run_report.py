@@ -30,7 +30,8 @@ from sim.report.folders import (
 from sim.report.interactive import run_page
 from sim.report.labels import literal_text
 from sim.report.summary_text import run_sentences
-from sim.report.workbook import COUNT_UNIT, in_millions, labelled, write_workbook
+from sim.report.units import COUNT_UNIT, in_millions
+from sim.report.workbook import write_workbook
 from sim.results.figures import write_figures
 from sim.results.result import Result
 
@@ -40,9 +41,9 @@ FILES = {
     "monthly.parquet / monthly.csv": "calendar-month MAU, month-end registered, mean DAU",
     "overlap.csv": "customers active (monthly) or registered (year ends) in two apps",
     "cohorts.csv": "retention of each registration-month cohort",
-    "tables.xlsx": "the tables above and the MAU and last-day tables of this summary, a sheet "
-    "each, in millions of customers (units in the headers), with the timeline and the "
-    "assumptions (daily rows stay in daily.csv and daily.parquet)",
+    "tables.xlsx": "the MAU and last-day tables of this summary, and the monthly, overlap and "
+    "cohort tables, a sheet each, in millions of customers (units in the headers), with the "
+    "timeline and the assumptions (daily rows stay in daily.csv and daily.parquet)",
     "*.csv": "customer counts in whole customers, ratios (dau_mau, retention) to 4 decimals; "
     "the parquet files keep every digit",
     "figures/*.png": "growth curves per app; suite MAU summed vs de-duplicated; dashed lines "
@@ -82,12 +83,11 @@ def _write_tables(result: Result, folder: Path) -> None:
 
 
 def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
-    """The sheets of tables.xlsx: customer counts in millions, units in the headers."""
-    last = result.daily[result.daily["date"] == result.daily["date"].max()]
-    final = last[["app", "registered", "engaged", "dau", "mau", "dau_mau"]]
+    """The sheets of tables.xlsx: the summary's two tables as it shows them, then the monthly,
+    overlap and cohort tables, customer counts in millions, units in the headers."""
     return {
-        "MAU at key dates": labelled(mau_table(result), COUNT_UNIT, keep=["date"]),
-        "last day": in_millions(final, ["registered", "engaged", "dau", "mau"]),
+        "MAU at key dates": mau_table(result),
+        "last day": final_table(result),
         "monthly": in_millions(result.monthly, ["mau_calendar", "registered_end", "dau_mean"]),
         "overlap": in_millions(result.overlap, ["customers"]),
         "cohorts": in_millions(result.cohorts, ["cohort_size", "active"]),
@@ -107,27 +107,30 @@ def key_dates(result: Result) -> list[pd.Timestamp]:
     return sorted(d for d in dates if lo <= d <= hi)
 
 
+def _named(result: Result, table: pd.DataFrame) -> pd.DataFrame:
+    """`table` (with an `app` column) with each app's display name beside its id."""
+    apps = result.scenario.apps
+    out = table.reset_index(drop=True)
+    out.insert(1, "name", [apps[a].name if a in apps else "" for a in out["app"]])
+    return out
+
+
 def mau_table(result: Result) -> pd.DataFrame:
-    """MAU in millions at the key dates, per app and for the suite (sum and distinct)."""
+    """A row per app (then `suite_sum` and `suite`), its name, and its MAU at each key date
+    (millions; the date and unit in each header)."""
     daily = result.daily
     rows = daily[daily["date"].isin(key_dates(result))]
-    table = rows.pivot(index="date", columns="app", values="mau") / 1e6
-    columns = [*result.scenario.apps, "suite_sum", "suite"]
-    table = table[columns].reset_index()
-    table.columns.name = None  # the pivot's leftover axis name would add a header cell
-    table["date"] = table["date"].dt.date.astype(str)
-    return table
+    table = rows.pivot(index="app", columns="date", values="mau") / 1e6
+    table = table.reindex([*result.scenario.apps, "suite_sum", "suite"])
+    table.columns = [f"{pd.Timestamp(d).date()} ({COUNT_UNIT})" for d in table.columns]
+    return _named(result, table.rename_axis("app").reset_index())
 
 
 def final_table(result: Result) -> pd.DataFrame:
     """Per app on the last day: registered, engaged, DAU, MAU (millions) and DAU/MAU."""
     last = result.daily[result.daily["date"] == result.daily["date"].max()]
-    table = last[["app", "registered", "engaged", "dau", "mau"]].copy()
-    apps = result.scenario.apps
-    table.insert(1, "name", [apps[a].name if a in apps else "" for a in table["app"]])
-    table[["registered", "engaged", "dau", "mau"]] /= 1e6
-    table["dau_mau"] = last["dau_mau"].to_numpy()
-    return table
+    table = last[["app", "registered", "engaged", "dau", "mau", "dau_mau"]]
+    return in_millions(_named(result, table), ["registered", "engaged", "dau", "mau"])
 
 
 def summary_markdown(result: Result, worlds: tuple[pd.DataFrame, int] | None = None) -> str:
@@ -142,11 +145,11 @@ def summary_markdown(result: Result, worlds: tuple[pd.DataFrame, int] | None = N
         sc.description,
         "",
         *context_markdown(sc),
-        "## MAU at key dates (millions; trailing 30 days)",
+        "## MAU at key dates (trailing 30 days)",
         "",
         markdown_table(mau_table(result)),
         "",
-        f"## On {sc.horizon.end} (millions)",
+        f"## On {sc.horizon.end}",
         "",
         markdown_table(final_table(result)),
         "",
@@ -172,9 +175,9 @@ def report_html(
         f"<p>{html.escape(sc.description)}</p>",
         f"<p>Seed {result.seed}, scale 1:{result.scale:g}, {result.wall_seconds:.1f} s.</p>",
         *context_html(sc),
-        "<h2>MAU at key dates (millions)</h2>",
+        "<h2>MAU at key dates (trailing 30 days)</h2>",
         html_table(mau_table(result)),
-        f"<h2>On {sc.horizon.end} (millions)</h2>",
+        f"<h2>On {sc.horizon.end}</h2>",
         html_table(final_table(result)),
         "<h2>Figures</h2>",
         *(html_image(path, path.stem.replace("_", " ")) for path in figures),

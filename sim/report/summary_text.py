@@ -78,9 +78,16 @@ def _leading_app(result: Result, d0: dt.date, d1: dt.date) -> str:
     total = sum(after.values())
     share = f" ({after[top] / total:.0%} of the apps' sum)" if total > 0 else ""
     return (
-        f"On {d1} {top} has the most MAU, {millions(after[top])}{share}; the largest rise "
-        f"between the two dates is {grower}'s, {signed(rise[grower] / 1e6)}."
+        f"On {d1} {_named(result, top)} has the most MAU, {millions(after[top])}{share}; the "
+        f"largest rise between the two dates is {_named(result, grower)}'s, "
+        f"{signed(rise[grower] / 1e6)}."
     )
+
+
+def _named(result: Result, app: str) -> str:
+    """`融e行 mobile banking (rongexing)`, or the id alone for an app without a name."""
+    name = result.scenario.apps[app].name
+    return f"{name} ({app})" if name else app
 
 
 def _worlds_sentence(bands: pd.DataFrame, n_worlds: int, day: dt.date) -> str:
@@ -177,23 +184,36 @@ def check_sentences(table: pd.DataFrame, seeds: int) -> list[str]:
     return out
 
 
-def sweep_sentences(indices: pd.DataFrame, info: dict[str, Any]) -> list[str]:
-    """Per outcome, which parameters move it most and least."""
+INDEX_WORDS = {
+    "mu_star": "mu_star is the mean absolute change in the outcome when one parameter moves "
+    "one step of its range (Morris's elementary effects; in the outcome's unit), and sigma "
+    "how much that change varies across the design (interactions or curvature).",
+    "ST": "S1 is the share of the outcome's variance due to a parameter alone (Sobol), ST "
+    "the share including its interactions with the others.",
+}
+
+
+def sweep_sentences(indices: pd.DataFrame, info: dict[str, Any], counts: pd.Series) -> list[str]:
+    """Per outcome, which parameters move it most and least; `counts` marks the rows whose
+    scores count customers (shown in millions)."""
+    seeds = int(info.get("seeds") or 1)
+    per_point = "one run per design point" if seeds == 1 else f"{seeds} seeds per point"
     out = [
-        f"{info.get('runs')} runs of a {info.get('sampler')} design, each parameter over the "
-        "range its spec gives; one run per design point, so Monte Carlo noise adds to the "
-        "indices."
+        f"{info.get('design_runs')} runs of a {info.get('sampler')} design, each parameter "
+        f"over the range its spec gives; {per_point}, so Monte Carlo noise adds to the indices."
     ]
     main = indices[indices["index"].isin(["mu_star", "ST"])] if not indices.empty else indices
     for outcome, rows in main.groupby("outcome", sort=True):
         ranked = rows.sort_values("value", ascending=False)
         top = ranked.iloc[0]
+        scale, unit = (1e6, " M") if counts[ranked.index[0]] else (1.0, "")
         rest = ", ".join(str(p) for p in ranked["parameter"].iloc[1:3])
         then = f", then {rest}" if rest else ""
         least = f"; {ranked.iloc[-1]['parameter']} least" if len(ranked) > 3 else ""
         out.append(
             f"{outcome} is moved most by {top['parameter']} ({top['index']} "
-            f"{number(top['value'])}, 95% CI +/- {number(top['ci95'])} over the design's "
-            f"bootstrap){then}{least}."
+            f"{number(top['value'] / scale)}{unit}, 95% CI +/- {number(top['ci95'] / scale)}"
+            f"{unit} over the design's bootstrap){then}{least}."
         )
+    out += [INDEX_WORDS[k] for k in INDEX_WORDS if not main.empty and k in set(main["index"])]
     return out

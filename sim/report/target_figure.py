@@ -9,6 +9,7 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from sim.results.figures import app_label
+from sim.results.fonts import use_in_matplotlib
 from sim.results.markers import draw_marks, single
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 def targets_figure(results: list[Result], targets: TargetSet) -> Figure:
     """Each targeted curve (mean over runs) with its target drawn at its date."""
+    use_in_matplotlib()  # before any text: the panels' marks and titles carry app names
     pairs = sorted({(t.app, t.metric) for t in targets.targets.values()})
     cols = 2
     rows = (len(pairs) + cols - 1) // cols

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +15,24 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from sim.experiments.across_worlds import WorldRuns, effects_table
+from sim.report.context import context_html, context_markdown
 from sim.report.folders import (
+    RATIOS,
     atomic_folder,
     file_list,
+    for_csv,
     html_image,
     html_page,
     html_table,
     markdown_table,
     write_json,
 )
+from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
+from sim.report.units import in_millions
 from sim.report.worlds_summary import worlds_sentences
 from sim.scenario.schema import Scenario
 
+SHARES = ("p_best", "share_helped", "parameter_share")  # of worlds, or of the spread
 MILLIONS = ("effect_q05", "effect_q50", "effect_q95", "regret_mean", "regret_p95", "regret_max")
 
 
@@ -35,26 +42,33 @@ def write_worlds_report(
     info: dict[str, Any],
     out: Path,
     more_figures: Callable[[Path], list[Path]] | None = None,
+    paths: list[Path] | None = None,
 ) -> None:
     """effects.csv, effects.png, summary.md, report.html and manifest.json (atomically);
-    `more_figures(folder)` writes further figures there, shown after effects.png."""
+    `more_figures(folder)` writes further figures there, shown after effects.png. The
+    summary opens with the effects in words, then the base's timeline and assumptions, and
+    each scenario's description, overrides (with the scenario files, `paths`) and pins."""
     table = effects_table(runs)
-    shown = table.copy()
-    for col in MILLIONS:
-        if col in shown:
-            shown[col] = shown[col] / 1e6
+    amounts = [c for c in MILLIONS if c in table.columns]
+    ratio_outcome = str(info["outcome"]).split(":", 1)[0] in RATIOS
+    counts, ratios = ([], [*SHARES, *amounts]) if ratio_outcome else (amounts, list(SHARES))
+    shown = in_millions(table, counts, ratios=ratios)
     sentences = worlds_sentences(runs, table, info)
+    notes = _pinned(notes_for(scenarios, paths), info)
     with atomic_folder(out) as tmp:
-        table.to_csv(tmp / "effects.csv", index=False)
+        for_csv(table, counts=counts, ratios=ratios).to_csv(tmp / "effects.csv", index=False)
         fig = effects_figure(runs, info)
         fig.savefig(tmp / "effects.png", dpi=110)
         plt.close(fig)
         extra = more_figures(tmp / "figures") if more_figures else []
-        summary = _summary(shown, sentences, scenarios, info)
+        summary = _summary(shown, sentences, scenarios[0], notes, info)
         (tmp / "summary.md").write_text(summary)
         body = "\n".join(
             [
+                "<h2>Summary</h2>",
                 *(f"<p>{html.escape(s)}</p>" for s in sentences),
+                *context_html(scenarios[0]),
+                *notes_html(notes),
                 "<h2>Effects across worlds</h2>",
                 f"<p>{_what(info)}</p>",
                 html_table(shown),
@@ -76,16 +90,26 @@ def _what(info: dict[str, Any]) -> str:
     )
 
 
+def _pinned(notes: list[ScenarioNote], info: dict[str, Any]) -> list[ScenarioNote]:
+    """Each note with what its scenario pins against the worlds (as a last change line)."""
+    out = []
+    for note in notes:
+        pins = info["pinned"].get(note.name) or []
+        line = [f"pins, against the worlds: {', '.join(pins)}"] if pins else []
+        out.append(replace(note, changes=[*note.changes, *line]))
+    return out
+
+
 def _summary(
-    shown: Any, sentences: list[str], scenarios: list[Scenario], info: dict[str, Any]
+    shown: Any,
+    sentences: list[str],
+    base: Scenario,
+    notes: list[ScenarioNote],
+    info: dict[str, Any],
 ) -> str:
-    lines = ["# Comparison across plausible worlds", "", *(f"{s}\n" for s in sentences)]
+    lines = ["# Comparison across plausible worlds", "", "## Summary", ""]
+    lines += [*(f"{s}\n" for s in sentences), *context_markdown(base), *notes_markdown(notes)]
     lines += ["## Effects across worlds", "", _what(info), "", markdown_table(shown), ""]
-    lines += ["", "## Scenarios", ""]
-    for sc in scenarios:
-        pinned = info["pinned"].get(sc.name) or []
-        note = f" Pins, against the worlds: {', '.join(pinned)}." if pinned else ""
-        lines.append(f"- **{sc.name}**: {sc.description.strip() or '(no description)'}{note}")
     return "\n".join(lines) + "\n"
 
 

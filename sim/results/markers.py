@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from matplotlib.dates import date2num
 
+from sim.results.fonts import use_in_matplotlib
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -77,7 +79,10 @@ def draw_marks(
     labels: bool = True,
 ) -> int:
     """Draw each mark (only events on `apps` or the whole suite, if given); marks on one day
-    share a line and one label. Return how many lines were drawn."""
+    share a line and one label. Return how many lines were drawn. Labels may hold Chinese
+    app names: the install's CJK font is registered before any is made (a text takes its
+    font families when it is made)."""
+    use_in_matplotlib()
     shown = [(m, who) for m, who in marks if apps is None or m.app is None or m.app in apps]
     by_day: dict[tuple[dt.date, str | None], list[str]] = {}
     for mark, who in shown:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import html
 import re
@@ -95,16 +96,21 @@ class Result:
     def series(self, metric: str, app: str = "suite") -> pd.Series:
         """One metric of one app (or `suite` / `suite_sum`) as a date-indexed series."""
         if metric not in self.metrics():
-            raise ResultQueryError(
-                f"unknown metric {metric!r}; valid metrics: {', '.join(self.metrics())}"
-            )
+            raise ResultQueryError(_unknown("metric", metric, self.metrics()))
         if app not in self.apps():
-            raise ResultQueryError(f"unknown app {app!r}; valid apps: {', '.join(self.apps())}")
+            names = {spec.name: a for a, spec in self.scenario.apps.items() if spec.name}
+            if app in names:
+                raise ResultQueryError(
+                    f"{app!r} is the name of {names[app]!r}: use {names[app]!r} (apps are "
+                    f"asked for by id: {', '.join(self.apps())})"
+                )
+            raise ResultQueryError(_unknown("app", app, self.apps()))
         rows = self.daily[self.daily["app"] == app]
         return rows.set_index("date")[metric]
 
     def at(self, date: str | dt.date | pd.Timestamp, metric: str, app: str = "suite") -> float:
-        """A metric's value on a date (``YYYY-MM-DD``, a `datetime.date` or a Timestamp)."""
+        """A metric's value on a date (``YYYY-MM-DD``, a `datetime.date`, a Timestamp or a
+        numpy datetime64, as a table's own dates are)."""
         series = self.series(metric, app)
         day = _day(date)
         if day not in series.index:
@@ -175,11 +181,19 @@ def _day(date: object) -> pd.Timestamp:
             raise ResultQueryError(
                 f"not a date: {date!r}; use YYYY-MM-DD (e.g. 2019-05-31)"
             ) from None
-    if isinstance(date, dt.date | pd.Timestamp):  # a datetime is a date too
+    if isinstance(date, dt.date | pd.Timestamp | np.datetime64):  # a datetime is a date too
         return pd.Timestamp(date).normalize()
     raise ResultQueryError(
         f"not a date: {date!r}; use YYYY-MM-DD text, a datetime.date or a pandas Timestamp"
     )
+
+
+def _unknown(kind: str, name: str, valid: list[str]) -> str:
+    """`unknown metric 'MAU'; did you mean 'mau'? valid metrics: ...`."""
+    by_case = [v for v in valid if v.lower() == name.lower()]
+    close = by_case or difflib.get_close_matches(name, valid, n=1)
+    hint = f" did you mean {close[0]!r}?" if close else ""
+    return f"unknown {kind} {name!r};{hint} valid {kind}s: {', '.join(valid)}"
 
 
 def _count(value: object) -> str:

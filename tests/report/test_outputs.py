@@ -58,7 +58,7 @@ def test_a_user_file_added_to_a_report_makes_it_the_users(tmp_path):
     out = tmp_path / "r"
     write_report(out)
     (out / "my-notes.txt").write_text("notes")
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"it holds my-notes\.txt, which appsim did not write"):
         write_report(out)
     assert (out / "my-notes.txt").exists()
 

@@ -118,8 +118,10 @@ def test_run_workbook_reads_back_in_millions_with_units(run_report, result):
     assert monthly["registered_end (M customers)"].sum() == pytest.approx(
         result.monthly["registered_end"].sum() / 1e6
     )
-    key = sheets["MAU at key dates"]
-    assert "suite (M customers)" in key.columns
+    key = sheets["MAU at key dates"].set_index("app")
+    assert key.loc["suite", f"{end} (M customers)"] == pytest.approx(
+        result.at(end, "mau", "suite") / 1e6
+    )
     rows = sheets["assumptions"].set_index("key")
     assert rows.loc["apps.bank.adoption.p_per_year", "source"] == "assumption (test fixture)"
 
@@ -208,3 +210,28 @@ def test_a_blank_description_and_no_events_still_read(tiny_tree, tmp_path):
     result = sim.run(build(plain), seed=0)
     text = (write_run_report(result, tmp_path / "r") / "summary.md").read_text()
     assert "## Timeline\n\n(no events)" in text
+
+
+def test_worlds_summary_gives_timeline_assumptions_overrides_and_pins(tmp_path):
+    import numpy as np
+
+    from sim.experiments.across_worlds import WorldRuns
+    from sim.report.worlds_report import write_worlds_report
+
+    what_if = tmp_path / "no-releases.yaml"
+    what_if.write_text(WHAT_IF.format(tiny=TINY))
+    scenarios = [sim.load_scenario(TINY), sim.load_scenario(what_if)]
+    values = np.arange(16, dtype=float).reshape(2, 4, 2) * 1e4
+    runs = WorldRuns(["tiny", "no-releases"], [{"x": float(i)} for i in range(4)], values)
+    info = {"outcome": "mau:suite_sum", "at": "2020-12-31", "worlds": 4, "reps": 2}
+    info |= {"posterior": "p.parquet", "pinned": {"no-releases": ["apps.bank.lapse.x"]}}
+    write_worlds_report(runs, scenarios, info, tmp_path / "w", None, [TINY, what_if])
+    text = (tmp_path / "w" / "summary.md").read_text()
+    sections = [line for line in text.splitlines() if line.startswith("## ")]
+    assert sections[:4] == ["## Summary", "## Timeline", "## Assumptions", "## Scenarios"]
+    scenarios_part = text.split("## Scenarios", 1)[1]
+    assert "- removes timeline.monthly_releases" in scenarios_part
+    assert "- pins, against the worlds: apps.bank.lapse.x" in scenarios_part
+    page = (tmp_path / "w" / "report.html").read_text()
+    assert page.index("<h2>Summary</h2>") < page.index("<h2>Timeline</h2>")
+    assert "removes timeline.monthly_releases" in page

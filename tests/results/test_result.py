@@ -101,3 +101,24 @@ def test_flagging_leaves_the_callers_frame_alone(result: Result):
     again = Result(**{**result.__dict__, "daily": daily})
     assert "is_aggregate" not in daily.columns and "is_aggregate" in again.daily.columns
     assert again.output_hash() == result.output_hash()
+
+
+def test_an_app_asked_for_by_its_display_name_is_told_its_id(tiny_tree):
+    from ..conftest import build
+
+    tiny_tree["apps"]["bank"]["name"] = "融e行"
+    named = sim.run(build(tiny_tree), seed=0, scale=100)
+    with pytest.raises(ResultQueryError, match=r"'融e行' is the name of 'bank': use 'bank'"):
+        named.at("2020-06-30", "mau", "融e行")
+
+
+def test_a_misspelt_or_upper_case_metric_gets_a_suggestion(result: Result):
+    with pytest.raises(ResultQueryError, match=r"unknown metric 'MAU'; did you mean 'mau'\?"):
+        result.at("2020-06-30", "MAU", "bank")
+    with pytest.raises(ResultQueryError, match=r"did you mean 'chat'\?"):
+        result.series("mau", "chta")
+
+
+def test_at_takes_a_numpy_datetime64_from_a_tables_own_dates(result: Result):
+    day = result.daily["date"].to_numpy()[10]
+    assert result.at(day, "mau", "bank") == result.at(pd.Timestamp(day), "mau", "bank")
