@@ -6,7 +6,7 @@ inflow), it writes `customers_per_day: {like: timeline.social_security_channel.c
 instead of copying today's value, and, where it means a change relative to that value,
 `{like: ..., times: 1.1}`. A reference to its own key means the extended file's value
 (`referral_from: {elife: {like: apps.rongexing.referral_from.elife, times: 3}}`: three times
-the parent's): the merge keeps the parent's value and notes the factor (`yamlio.RELATIVE`).
+the parent's): the merge keeps the parent's value and notes the factor (`sim.scenario.relative`).
 References are resolved on the merged tree just before validation, so in a world drawn from
 a posterior they read that world's value, and a factor multiplies the world's.
 """
@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sim.errors import KeyPath, Problem, ScenarioError
-from sim.scenario.yamlio import NO_PARENT_VALUE, RELATIVE, LineMap
+from sim.scenario.relative import NO_PARENT_VALUE, RELATIVE
+from sim.scenario.yamlio import LineMap
 
 REFERENCE_KEYS = {"like", "times", "source"}  # a factor is a number: it may cite one
 MAX_DEPTH = 8  # a reference to a reference to ... : a cycle if deeper

@@ -27,6 +27,7 @@ from ruamel.yaml.scanner import RoundTripScanner
 
 from sim.errors import KeyPath, Problem, ScenarioError
 from sim.scenario.inputs import Refused, TooLarge, read_input, why_unreadable
+from sim.scenario.relative import RELATIVE, keep_relative, refers_to_itself
 
 MAX_NODES = 200_000
 MAX_NESTING = 100  # mappings and lists inside each other; a scenario needs about 6
@@ -206,57 +207,14 @@ def _merge_into(
             file, line = over_lines.locate(path)
             lines.set(path, file, line or 1)
             _merge_into(base[key], value, over_lines, lines, path, relative)
-        elif _refers_to_itself(value, path):
-            _keep_relative(base, key, value, path, over_lines, lines, relative)
+        elif refers_to_itself(value, path):
+            keep_relative(base, key, value, path, over_lines, lines, relative)
         else:
             base[key] = value
             lines.drop(path)
             for sub, (file, line) in over_lines._where.items():
                 if sub[: len(path)] == path:
                     lines.set(sub, file, line)
-
-
-NO_PARENT_VALUE = (
-    "refers to its own key: the extended file's value, but that file has no number here"
-)
-
-
-class RELATIVE:
-    """The key, at a merged tree's top, of the what-ifs' changes relative to the files they
-    extend: {key path: factor}. A class, not a string, so that no YAML key can be it; the
-    references are applied after a world's values are written into the tree
-    (`sim.scenario.references`), so "x 1.1 of the parent" is x 1.1 of each world's value."""
-
-
-def _refers_to_itself(value: Any, path: KeyPath) -> bool:
-    return (
-        isinstance(value, dict)
-        and value.get("like") == ".".join(str(k) for k in path)
-        and set(value) <= {"like", "times", "source"}
-    )
-
-
-def _keep_relative(
-    base: dict[str, Any],
-    key: str,
-    ref: dict[str, Any],
-    path: KeyPath,
-    over_lines: LineMap,
-    lines: LineMap,
-    relative: dict[str, float],
-) -> None:
-    """`{like: its own key, times: x}`: x times the extended file's value (the parent's, or
-    the world's where a posterior sets it). The value and its line stay the parent's."""
-    times = ref.get("times", 1.0)
-    if not isinstance(times, int | float) or isinstance(times, bool):
-        raise ScenarioError([over_lines.problem((*path, "times"), "must be a number", times)])
-    old = base.get(key)
-    if not isinstance(old, int | float | dict) or isinstance(old, bool):
-        raise ScenarioError([over_lines.problem((*path, "like"), NO_PARENT_VALUE, ref["like"])])
-    dotted = ".".join(str(k) for k in path)
-    relative[dotted] = relative.get(dotted, 1.0) * float(times)
-    file, line = over_lines.locate((*path, "times") if "times" in ref else path)
-    lines.set((RELATIVE.__name__, dotted), file, line or 1)
 
 
 def _refuse_misspelt_removal(

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from sim.cli.app import main
 from sim.errors import UsageError
-from sim.report.folders import MARKER, atomic_folder, check_writable, owned
+from sim.report.folders import MARKER, atomic_folder, check_writable
+from sim.report.ownership import owned
 
 TINY = Path(__file__).parents[1] / "scenarios" / "tiny.yaml"
 
