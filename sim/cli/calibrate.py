@@ -12,6 +12,7 @@ from sim.cli import argtypes
 from sim.cli.check import fit_csv, format_fit
 from sim.errors import EXIT_FAIL, EXIT_OK, ScenarioError, UsageError
 from sim.report.folders import check_writable, markdown_table
+from sim.report.out_names import output_folder
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
@@ -71,7 +72,7 @@ def execute(args: argparse.Namespace) -> int:
     refuse_too_coarse(scenario, spec.scale, args.spec)
     if args.trials:
         spec = spec.model_copy(update={"trials": args.trials})
-    out = args.out or Path("reports") / f"{scenario.name}-calibration"
+    out = output_folder(args.out, Path("reports") / f"{scenario.name}-calibration")
     check_writable(out)
     print(
         f"calibrating {scenario.name}: {len(spec.parameters)} parameters, {spec.trials} trials "

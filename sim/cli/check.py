@@ -14,6 +14,7 @@ from sim.report.folders import (
     check_writable,
     markdown_table,
 )
+from sim.report.out_names import output_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,7 +47,7 @@ def execute(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets, scenario)
-    out = args.out or Path("reports") / f"{scenario.name}-check"
+    out = output_folder(args.out, Path("reports") / f"{scenario.name}-check")
     check_writable(out, replace_own=args.force)  # before the runs, not after them
     jobs = [(scenario, seed, args.scale) for seed in range(args.seeds)]
     results = run_jobs(jobs, f"{args.seeds} seeds", args.workers)

@@ -14,6 +14,7 @@ from sim.cli.compare_inputs import (
     unique_names,
 )
 from sim.report.folders import add_force_argument, check_writable
+from sim.report.out_names import output_folder
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -79,7 +80,7 @@ def execute(args: argparse.Namespace) -> int:
     same_horizon(args.scenarios, scenarios)
     dates = table_dates(args.at, scenarios[0])
     outcome = parse_outcome(args.outcome, scenarios)
-    out = args.out or Path("reports") / default_folder_name(names)
+    out = output_folder(args.out, Path("reports") / default_folder_name(names))
     check_writable(out, replace_own=args.force)
     started = time.perf_counter()
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]

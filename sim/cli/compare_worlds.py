@@ -20,6 +20,7 @@ from sim.cli.compare_inputs import (
 from sim.cli.progress import run_jobs
 from sim.errors import EXIT_OK, UsageError
 from sim.report.folders import check_writable
+from sim.report.out_names import output_folder
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -34,7 +35,7 @@ def execute(args: argparse.Namespace) -> int:
     same_horizon(args.scenarios, plain)
     dates = table_dates(args.at, plain[0])
     metric, app = parse_outcome(args.outcome, plain)
-    out = args.out or Path("reports") / f"{default_folder_name(names)}-worlds"
+    out = output_folder(args.out, Path("reports") / f"{default_folder_name(names)}-worlds")
     check_writable(out, replace_own=args.force)
     worlds = draw_worlds(load_posterior(args.worlds), args.n, seed=0)
     built = [[world_scenario(p, w) for w in worlds] for p in args.scenarios]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sim.errors import EXIT_FAIL, EXIT_OK, ScenarioError
 from sim.report.folders import check_writable
+from sim.report.out_names import output_folder
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -23,7 +24,7 @@ def execute(args: argparse.Namespace) -> int:
     prior = load_prior(args.posterior)
     tree, _ = load_tree(args.scenario)
     _check_prior_paths(tree, prior, args.posterior)
-    out = args.out or Path("reports") / f"{scenario.name}-posterior"
+    out = output_folder(args.out, Path("reports") / f"{scenario.name}-posterior")
     if not (out / post.DB_NAME).exists():
         check_writable(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sim.cli import argtypes
 from sim.errors import EXIT_OK
 from sim.report.folders import add_force_argument, check_writable
+from sim.report.out_names import output_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +69,7 @@ def execute(args: argparse.Namespace) -> int:
     from sim.scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario)
-    out = args.out or Path("reports") / scenario.name
+    out = output_folder(args.out, Path("reports") / scenario.name)
     check_writable(out, replace_own=args.force)
     drawn = world_scenarios(args) if args.worlds else None  # a bad posterior: before the run
     with day_progress(scenario, enabled=not args.quiet) as progress:

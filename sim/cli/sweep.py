@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sim.cli import argtypes
 from sim.report.folders import add_force_argument, check_writable
+from sim.report.out_names import output_folder
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,7 +46,7 @@ def execute(args: argparse.Namespace) -> int:
 
     spec, base = sw.load_sweep(args.spec)  # loads and checks the base scenario too
     base_tree, _ = load_tree(base)
-    out = args.out or Path("reports") / f"sweep-{args.spec.stem}"
+    out = output_folder(args.out, Path("reports") / f"sweep-{args.spec.stem}")
     check_writable(out, replace_own=args.force)
     args.store.mkdir(parents=True, exist_ok=True)
     points = sw.design(spec)

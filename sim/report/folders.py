@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import UsageError
 from sim.report import leftovers, locks
+from sim.report.out_names import choose_another, named
 from sim.report.ownership import MARKER, file_list, foreign_files
 
 if TYPE_CHECKING:  # pandas loads on first use: `appsim --help` and `validate` start fast
@@ -89,8 +90,8 @@ def _refuse_unowned(out: Path) -> None:
         held = ", ".join(extra[:3]) + more
         why = f"the folder is an appsim report, but it holds {held}, which appsim did not write"
     raise UsageError(
-        f"--out {out}: {why}; appsim replaces only its own report folders. "
-        "Choose a new folder, or empty or remove this one yourself"
+        f"{named(out)}: {why}; appsim replaces only its own report folders: "
+        f"{choose_another(out)}, or empty or remove this one yourself"
     )
 
 
@@ -102,24 +103,26 @@ def check_writable(out: Path, replace_own: bool = True) -> None:
     resolved = out.resolve()
     if resolved.parent == resolved or resolved in _protected():
         raise UsageError(
-            f"--out {out}: refusing {resolved}: a report needs a folder of its own "
-            "(e.g. reports/my-run)"
+            f"{named(out)}: refusing {resolved}: a report needs a folder of its own "
+            f"(e.g. reports/my-run); {choose_another(out)}"
         )
     parent = resolved.parent
     while not parent.exists():
         parent = parent.parent
     if not parent.is_dir():
-        raise UsageError(f"--out {out}: {parent} is a file, not a folder")
+        raise UsageError(f"{named(out)}: {parent} is a file, not a folder; {choose_another(out)}")
     if not os.access(parent, os.W_OK):
-        raise UsageError(f"--out {out}: cannot write in {parent} (permission denied)")
+        raise UsageError(
+            f"{named(out)}: cannot write in {parent} (permission denied); {choose_another(out)}"
+        )
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder")
+        raise UsageError(f"{named(out)}: exists and is not a folder; {choose_another(out)}")
     if out.exists():
         _refuse_unowned(out)
         if not replace_own and any(out.iterdir()):
             raise UsageError(
-                f"--out {out}: the folder exists (an earlier appsim report); pass --force to "
-                "replace it, or choose another --out"
+                f"{named(out)}: the folder exists (an earlier appsim report); pass --force "
+                f"to replace it, or {choose_another(out)}"
             )
     locks.hold(out)  # from here until the report is written: no other run writes `out`
     leftovers.remove_stale(resolved.parent)

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from sim.errors import UsageError
+from sim.report.out_names import choose_another, named
 
 try:
     import fcntl
@@ -52,7 +53,9 @@ def hold(out: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = _locked(path, out)
     except OSError as exc:
-        raise UsageError(f"--out {out}: cannot lock {path}: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"{named(out)}: cannot lock {path}: {exc.strerror or exc}; {choose_another(out)}"
+        ) from None
     record = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
@@ -135,8 +138,8 @@ def _busy(out: Path, path: Path) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         who = f"see {path}"
     return (
-        f"--out {out}: another appsim run is writing this folder ({who}); wait for it to "
-        "finish, or choose another --out"
+        f"{named(out)}: another appsim run is writing this folder ({who}); wait for it to "
+        f"finish, or {choose_another(out)}"
     )
 
 

@@ -72,3 +72,20 @@ def test_a_second_comparison_gets_its_own_folder(tmp_path: Path, monkeypatch, ca
     assert main(["compare", str(TINY), "one.yaml", *common]) == 2
     err = capsys.readouterr().err
     assert "compare-tiny-vs-one" in err and "--force" in err
+
+
+def test_a_refused_default_folder_is_named_as_the_default(tmp_path: Path, monkeypatch, capsys):
+    """No --out given: the message names the default folder, says it is the default, and
+    how to choose another; it does not blame an --out the user never wrote."""
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "reports" / "tiny"
+    mine.mkdir(parents=True)
+    (mine / "keep.txt").write_text("keep")
+    assert main(["run", str(TINY), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "reports/tiny (the default output folder; no --out was given)" in err
+    assert "choose another folder with --out DIR" in err and "--out reports" not in err
+    assert main(["run", str(TINY), "--out", "reports/tiny", *FAST]) == 2
+    assert "--out reports/tiny: the folder exists and appsim did not make it" in (
+        capsys.readouterr().err
+    )
