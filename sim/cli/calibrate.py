@@ -13,6 +13,7 @@ from sim.cli.check import fit_csv, format_fit
 from sim.errors import EXIT_FAIL, EXIT_OK, ScenarioError, UsageError
 from sim.report.folders import check_writable, markdown_table
 from sim.report.out_names import output_folder
+from sim.report.words import counted
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
@@ -75,8 +76,9 @@ def execute(args: argparse.Namespace) -> int:
     out = output_folder(args.out, Path("reports") / f"{scenario.name}-calibration")
     check_writable(out)
     print(
-        f"calibrating {scenario.name}: {len(spec.parameters)} parameters, {spec.trials} trials "
-        f"x {spec.seeds} seeds at 1:{spec.scale:g}, study in {out / 'study.db'}",
+        f"calibrating {scenario.name}: {counted(len(spec.parameters), 'parameter')}, "
+        f"{counted(spec.trials, 'trial')} x {counted(spec.seeds, 'seed')} at 1:{spec.scale:g}, "
+        f"study in {out / 'study.db'}",
         file=sys.stderr,
     )
     best = search(
@@ -134,7 +136,8 @@ def write_fitted(
     doc = {
         "extends": parent,
         "name": f"{name}-fitted",
-        "source": f"calibrated by appsim calibrate ({spec.trials} trials x {spec.seeds} seeds "
+        "source": f"calibrated by appsim calibrate ({counted(spec.trials, 'trial')} x "
+        f"{counted(spec.seeds, 'seed')} "
         f"at 1:{spec.scale:g})",
         **tree,
     }

@@ -15,6 +15,7 @@ from sim.report.folders import (
     markdown_table,
 )
 from sim.report.out_names import output_folder
+from sim.report.words import counted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +51,7 @@ def execute(args: argparse.Namespace) -> int:
     out = output_folder(args.out, Path("reports") / f"{scenario.name}-check")
     check_writable(out, replace_own=args.force)  # before the runs, not after them
     jobs = [(scenario, seed, args.scale) for seed in range(args.seeds)]
-    results = run_jobs(jobs, f"{args.seeds} seeds", args.workers)
+    results = run_jobs(jobs, counted(args.seeds, "seed"), args.workers)
     table = fit_table(results, targets)
     shown = format_fit(table)
     print(markdown_table(shown))

@@ -15,6 +15,7 @@ from sim.cli.compare_inputs import (
 )
 from sim.report.folders import add_force_argument, check_writable
 from sim.report.out_names import output_folder
+from sim.report.words import counted
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -86,7 +87,7 @@ def execute(args: argparse.Namespace) -> int:
     jobs = [(sc, seed, args.scale) for sc in scenarios for seed in range(args.reps)]
     from sim.cli.progress import run_jobs
 
-    what = f"{len(names)} scenarios x {args.reps} seeds"
+    what = f"{counted(len(names), 'scenario')} x {counted(args.reps, 'seed')}"
     results = run_jobs(jobs, what, args.workers, args.scheduler)
     by_name = {n: [r for r in results if r.scenario.name == n] for n in names}
     cmp = Comparison(names, list(range(args.reps)), by_name)
@@ -98,5 +99,5 @@ def execute(args: argparse.Namespace) -> int:
         "wall_seconds": time.perf_counter() - started,
     }
     write_comparison_report(cmp, dates, outcome, out, info, list(args.scenarios))
-    print(f"compared {len(names)} scenarios x {args.reps} seeds -> {out}")
+    print(f"compared {what} -> {out}")
     return 0

@@ -21,6 +21,7 @@ from sim.cli.progress import run_jobs
 from sim.errors import EXIT_OK, UsageError
 from sim.report.folders import check_writable
 from sim.report.out_names import output_folder
+from sim.report.words import counted
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -46,7 +47,9 @@ def execute(args: argparse.Namespace) -> int:
         for k in range(len(worlds))
         for r in range(args.reps)
     ]
-    what = f"{len(names)} scenarios x {len(worlds)} worlds x {args.reps} seeds"
+    what = " x ".join(
+        [counted(len(names), "scenario"), counted(len(worlds), "world"), counted(args.reps, "seed")]
+    )
     started = time.perf_counter()
     results = run_jobs(jobs, what, args.workers, args.scheduler)
     date = dates[0]
@@ -67,7 +70,7 @@ def execute(args: argparse.Namespace) -> int:
     }
     figures = _difference_figures(results, plain, args.reps)
     write_worlds_report(runs, plain, info, out, figures, list(args.scenarios))
-    print(f"compared {len(names)} scenarios across {len(worlds)} worlds -> {out}")
+    print(f"compared {what} -> {out}")
     return EXIT_OK
 
 

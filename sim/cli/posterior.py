@@ -9,6 +9,7 @@ from pathlib import Path
 from sim.errors import EXIT_FAIL, EXIT_OK, ScenarioError
 from sim.report.folders import check_writable
 from sim.report.out_names import output_folder
+from sim.report.words import counted
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -29,8 +30,9 @@ def execute(args: argparse.Namespace) -> int:
         check_writable(out)
     out.mkdir(parents=True, exist_ok=True)
     print(
-        f"ABC-SMC for {scenario.name}: {len(prior.parameters)} free parameters, "
-        f"{prior.population} particles a generation, at most {prior.generations} generations "
+        f"ABC-SMC for {scenario.name}: {counted(len(prior.parameters), 'free parameter')}, "
+        f"{counted(prior.population, 'particle')} a generation, at most "
+        f"{counted(prior.generations, 'generation')} "
         f"and {prior.budget:,} simulations at 1:{prior.scale:g}, seed {args.seed}; "
         f"history in {out / post.DB_NAME}",
         file=sys.stderr,
@@ -43,7 +45,9 @@ def execute(args: argparse.Namespace) -> int:
     write_posterior_report(history, prior, targets, generations, notes, out)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    print(f"posterior of {len(prior.parameters)} parameters -> {out / 'posterior.parquet'}")
+    print(
+        f"posterior of {counted(len(prior.parameters), 'parameter')} -> {out / 'posterior.parquet'}"
+    )
     if notes and notes[0].startswith("model misfit"):
         fit = post.predictive_table(history, targets)
         missed = fit.loc[(fit["q50"] < fit["low"]) | (fit["q50"] > fit["high"]), "target"]

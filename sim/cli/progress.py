@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from sim.report.words import counted
 from sim.scenario.schema import Scenario
 
 
@@ -39,9 +40,10 @@ def day_progress(scenario: Scenario, enabled: bool = True) -> Iterator[Callable[
         bar.close()
 
 
-# Seconds a worker takes per agent and simulated day (measured on a 2-core machine with the
-# baseline at 1:5000: 136,000 agents x 2,557 days in about 10 s); only an estimate's order.
-SECONDS_PER_AGENT_DAY = 3e-8
+# Seconds a worker takes per agent and simulated day: the baseline at 1:100 (6.8 M agents x
+# 2,557 days) took about 61 s a run (`appsim check`, 10 seeds on 2 workers, 5 min 18 s on a
+# 2-core machine); only an estimate's order.
+SECONDS_PER_AGENT_DAY = 3.5e-9
 STARTUP_SECONDS = 10.0  # a worker's imports and compiled kernels, before its first run
 
 
@@ -73,7 +75,7 @@ class RunProgress:
     def __init__(self, n_runs: int, what: str, estimate: float, stream: TextIO | None = None):
         self.n, self.total, self.stream = 0, n_runs, stream or sys.stderr
         self.started = time.perf_counter()
-        print(f"{n_runs} runs ({what}), about {clock(estimate)}", file=self.stream)
+        print(f"{counted(n_runs, 'run')} ({what}), about {clock(estimate)}", file=self.stream)
         self.bar = tqdm(total=n_runs, unit="run", file=self.stream) if _tty(self.stream) else None
 
     def __call__(self, *_: object) -> None:
@@ -85,7 +87,8 @@ class RunProgress:
         elapsed = time.perf_counter() - self.started
         left = elapsed / self.n * (self.total - self.n)
         print(
-            f"  {self.n}/{self.total} runs, {clock(elapsed)} elapsed, ~{clock(left)} left",
+            f"  {self.n}/{counted(self.total, 'run')}, {clock(elapsed)} elapsed, "
+            f"~{clock(left)} left",
             file=self.stream,
             flush=True,
         )

@@ -10,6 +10,7 @@ from sim.cli import argtypes
 from sim.errors import EXIT_OK
 from sim.report.folders import add_force_argument, check_writable
 from sim.report.out_names import output_folder
+from sim.report.words import counted
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,11 +99,10 @@ def across_worlds(
 ) -> tuple[pd.DataFrame, int]:
     """The scenario in each world, one run each with the same seed (common random numbers
     across worlds); returns the bands and the number of worlds."""
-    import sys
-
-    from sim.experiments.executor import map_jobs, run_job
+    from sim.cli.progress import run_jobs
     from sim.experiments.worlds import bands
 
-    print(f"running {len(scenarios)} worlds from {args.worlds} at 1:{scale:g}", file=sys.stderr)
-    results = map_jobs(run_job, [(sc, args.seed, scale) for sc in scenarios], args.workers)
+    what = f"{counted(len(scenarios), 'world')} from {args.worlds}, seed {args.seed} in each"
+    jobs: list[tuple[Scenario, int, float | None]] = [(sc, args.seed, scale) for sc in scenarios]
+    results = run_jobs(jobs, what, args.workers)
     return bands([r.daily for r in results]), len(results)

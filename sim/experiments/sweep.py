@@ -245,14 +245,22 @@ def run_jobs(
     (a design that visits a point twice, as Morris trajectories do) are one run: each
     distinct run is executed or read once, and `progress` hears of each distinct run once."""
     tick = progress or (lambda _: None)
-    runs = distinct(jobs)
-    for job in runs:
-        path = Path(job["store"]) / f"{job['key']}.parquet"
-        job["cached"] = read_stored(path, job["key"]) is not None
-    for job in jobs:
-        job["cached"] = runs[_index(runs)[job["key"]]]["cached"]
+    runs = planned(jobs)
     by_key = dict(zip(_index(runs), _run_distinct(runs, workers, scheduler, tick), strict=True))
     return [by_key[job["key"]] for job in jobs]
+
+
+def planned(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct runs of `jobs`, each job marked `cached` if the store holds its run
+    (read once: a second call keeps the marks)."""
+    runs = distinct(jobs)
+    for job in runs:
+        if "cached" not in job:
+            path = Path(job["store"]) / f"{job['key']}.parquet"
+            job["cached"] = read_stored(path, job["key"]) is not None
+    for job in jobs:
+        job["cached"] = runs[_index(runs)[job["key"]]]["cached"]
+    return runs
 
 
 def distinct(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from sim.report.interactive import comparison_page
 from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
 from sim.report.summary_text import compare_sentences, span
 from sim.report.units import in_millions
+from sim.report.words import counted
 from sim.report.workbook import write_workbook
 from sim.scenario.schema import Scenario
 
@@ -149,7 +150,8 @@ def shown_ranking(ranked: pd.DataFrame, outcome_is_ratio: bool) -> pd.DataFrame:
 def ranking_note(seeds: int) -> str:
     """What the ranking table's columns are, its interval's kind included."""
     return (
-        f"`mean`, `p5` and `p95`: the outcome's mean and 5-95% range over the {seeds} seeds, "
+        f"`mean`, `p5` and `p95`: the outcome's mean and 5-95% range over the "
+        f"{counted(seeds, 'seed')}, "
         "over seeds of one parameter set (Monte Carlo noise, not parameter uncertainty). "
         "`share_of_seeds_best`: on how many seeds the scenario beats all others (paired)."
     )
@@ -173,7 +175,8 @@ def _summary_md(
             summary,
             "",
             *context,
-            f"{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds (the same seeds for each: common "
+            f"{counted(len(cmp.names), 'scenario')} x {counted(len(cmp.seeds), 'seed')} (the same "
+            "seeds for each: common "
             "random numbers). Differences are each scenario minus the first, in millions, with 95% "
             "confidence intervals over the paired seeds: Monte Carlo noise within this one "
             "parameter set, not the uncertainty of the parameters (for that, compare across "
@@ -234,7 +237,8 @@ def _html(
     parts = [
         "<h2>Summary</h2>",
         *opening,
-        f"<p>{len(cmp.names)} scenarios x {len(cmp.seeds)} seeds, common random numbers. "
+        f"<p>{counted(len(cmp.names), 'scenario')} x {counted(len(cmp.seeds), 'seed')}, common "
+        "random numbers. "
         f"Differences against <b>{html.escape(cmp.names[0])}</b>, millions, 95% CI over "
         "seeds: Monte Carlo noise within this one parameter set, not parameter uncertainty.</p>",
         "<h2>Suite differences</h2>",

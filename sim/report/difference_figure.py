@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.report.labels import tex_safe
+from sim.report.words import counted
 from sim.results.fonts import use_in_matplotlib
 from sim.results.markers import Mark, draw_marks
 
@@ -36,14 +37,14 @@ PANEL_TITLES = {
 
 
 def over_seeds(n_seeds: int, paired: bool = True) -> str:
-    seeds = "paired seeds" if paired else "seeds"
-    return f"median and 5-95% band over {n_seeds} {seeds} (one world: Monte Carlo noise)"
+    seeds = counted(n_seeds, "paired seed" if paired else "seed")
+    return f"median and 5-95% band over {seeds} (one world: Monte Carlo noise)"
 
 
 def across_worlds(n_worlds: int, reps: int) -> str:
     return (
-        f"median and 5-95% band across {n_worlds} worlds (parameter uncertainty; each world "
-        f"the mean of {reps} paired seeds)"
+        f"median and 5-95% band across {counted(n_worlds, 'world')} (parameter uncertainty; "
+        f"each world the mean of {counted(reps, 'paired seed')})"
     )
 
 

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from sim.experiments.compare import Comparison
 from sim.report.compare_figures import colours, scenarios_of
 from sim.report.difference_figure import KEY_METRICS, PANEL_TITLES, bands, over_seeds
+from sim.report.words import counted
 from sim.results.figures import TITLES
 from sim.results.fonts import FAMILY, font_face_css
 from sim.results.markers import Mark, compared_marks, single
@@ -64,7 +65,11 @@ def _overlay(cmp: Comparison, palette: dict[str, str], marks: list[tuple[Mark, s
             _band(fig, band, name, palette[name], visible=i == 0)
     _menu(fig, [f"{m} {app}" for m, app in pairs], [3 * len(cmp.names)] * len(pairs))
     _marks(fig, marks, palette)
-    _layout(fig, f"median and 5-95% band over {len(cmp.seeds)} seeds, one world (millions, weekly)")
+    _layout(
+        fig,
+        f"median and 5-95% band over {counted(len(cmp.seeds), 'seed')}, one world "
+        "(millions, weekly)",
+    )
     return fig
 
 

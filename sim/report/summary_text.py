@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.folders import RATIOS, number
+from sim.report.words import counted
 from sim.results.result import Result
 from sim.scenario.schema import Scenario
 
@@ -98,7 +99,8 @@ def _worlds_sentence(bands: pd.DataFrame, n_worlds: int, day: dt.date) -> str:
         return ""
     last = rows.sort_values("date").iloc[-1]
     return (
-        f"Across {n_worlds} worlds drawn from the posterior (one seed each), suite MAU on "
+        f"Across {counted(n_worlds, 'world')} drawn from the posterior (one seed each), suite "
+        "MAU on "
         f"{last['date'].date()} lies between {millions(last['q05'])} and {millions(last['q95'])} "
         f"(5-95%, {ACROSS_WORLDS})."
     )
@@ -126,7 +128,8 @@ def compare_sentences(
         what = f" ({notes[name]})" if notes.get(name) else ""
         out.append(f"{name}{what}: {_effect(row.iloc[0], names[0], metric, app, day)}")
     out.append(
-        f"Intervals are 95% over {seeds} paired seeds (common random numbers), {OVER_SEEDS}; "
+        f"Intervals are 95% over {counted(seeds, 'paired seed')} (common random numbers), "
+        f"{OVER_SEEDS}; "
         "for parameter uncertainty, compare across plausible worlds with --worlds."
     )
     if not ranked.empty:
@@ -171,7 +174,8 @@ def check_sentences(table: pd.DataFrame, seeds: int) -> list[str]:
     """How many targets pass, and each miss with its simulated mean and its target."""
     passed = int(table["pass"].sum())
     out = [
-        f"{passed} of {len(table)} targets pass: the mean over {seeds} seeds meets the target's "
+        f"{passed} of {counted(len(table), 'target')} pass: the mean over "
+        f"{counted(seeds, 'seed')} meets the target's "
         f"relation. The 5-95% columns are {OVER_SEEDS}."
     ]
     for row in table[~table["pass"]].to_dict("records"):
@@ -199,7 +203,8 @@ def sweep_sentences(indices: pd.DataFrame, info: dict[str, Any], counts: pd.Seri
     seeds = int(info.get("seeds") or 1)
     per_point = "one run per design point" if seeds == 1 else f"{seeds} seeds per point"
     out = [
-        f"{info.get('design_runs')} runs of a {info.get('sampler')} design, each parameter "
+        f"{counted(int(info.get('design_runs') or 0), 'run')} of a {info.get('sampler')} design, "
+        "each parameter "
         f"over the range its spec gives; {per_point}, so Monte Carlo noise adds to the indices."
     ]
     main = indices[indices["index"].isin(["mu_star", "ST"])] if not indices.empty else indices

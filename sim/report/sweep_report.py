@@ -29,6 +29,7 @@ from sim.report.folders import (
 from sim.report.labels import tex_safe
 from sim.report.summary_text import sweep_sentences
 from sim.report.units import COUNT_UNIT, RATIO_UNIT
+from sim.report.words import counted
 from sim.scenario.schema import Scenario
 
 
@@ -184,10 +185,10 @@ def _summary(
 
 def counts_line(info: dict[str, Any]) -> str:
     """`61 distinct runs (61 computed, 0 from the store, 0 failed); 200 design points`."""
-    design = f"{info['design_runs']} design points"
+    design = counted(info["design_runs"], "design point")
     if info["seeds"] > 1:
-        design = f"{info['design_runs']} design runs ({info['seeds']} seeds a point)"
+        design = f"{counted(info['design_runs'], 'design run')} ({info['seeds']} seeds a point)"
     return (
-        f"{info['distinct_runs']} distinct runs ({info.get('done', 0)} computed, "
+        f"{counted(info['distinct_runs'], 'distinct run')} ({info.get('done', 0)} computed, "
         f"{info.get('cached', 0)} from the store, {info.get('failed', 0)} failed); {design}"
     )

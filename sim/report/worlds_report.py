@@ -29,6 +29,7 @@ from sim.report.folders import (
 )
 from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
 from sim.report.units import in_millions
+from sim.report.words import counted
 from sim.report.worlds_summary import worlds_sentences
 from sim.scenario.schema import Scenario
 
@@ -82,8 +83,9 @@ def write_worlds_report(
 
 def _what(info: dict[str, Any]) -> str:
     return (
-        f"Outcome {info['outcome']} on {info['at']}, in {info['worlds']} worlds drawn from "
-        f"{info['posterior']} x {info['reps']} seeds each (common random numbers). Effects are "
+        f"Outcome {info['outcome']} on {info['at']}, in {counted(info['worlds'], 'world')} "
+        f"drawn from {info['posterior']} x {counted(info['reps'], 'seed')} each (common random "
+        "numbers). Effects are "
         "in millions of customers, what-if minus base; their 5-95% range is across worlds "
         "(parameter uncertainty within the prior and the model's structure); "
         "parameter_share is the part of that spread that is not Monte Carlo noise."
@@ -122,6 +124,6 @@ def effects_figure(runs: WorldRuns, info: dict[str, Any]) -> Figure:
     ax.axvline(0, color="#888", lw=1)
     ax.set_yticks(range(len(effects)), runs.names[1:])
     ax.set_xlabel(f"effect on {info['outcome']} at {info['at']}, millions (what-if minus base)")
-    ax.set_title(f"across {info['worlds']} worlds (a dot per world)")
+    ax.set_title(f"across {counted(info['worlds'], 'world')} (a dot per world)")
     fig.tight_layout()
     return fig

@@ -16,6 +16,7 @@ from sim.experiments.across_worlds import WorldRuns
 from sim.experiments.discovery import rule_sentence, sign_rule
 from sim.report.folders import RATIOS, number
 from sim.report.summary_text import measure, signed
+from sim.report.words import counted
 
 ACROSS = "across worlds: parameter uncertainty and Monte Carlo noise"
 
@@ -28,7 +29,8 @@ def worlds_sentences(runs: WorldRuns, table: pd.DataFrame, info: dict[str, Any])
     base = runs.names[0]
     out = [
         f"Effects on {measure(metric, app)} on {info['at']}, what-if minus {base}, in "
-        f"{info['worlds']} worlds drawn from the posterior x {info['reps']} seeds each (common "
+        f"{counted(info['worlds'], 'world')} drawn from the posterior x "
+        f"{counted(info['reps'], 'seed')} each (common "
         "random numbers)."
     ]
     worlds = pd.DataFrame(runs.worlds)
@@ -42,7 +44,8 @@ def worlds_sentences(runs: WorldRuns, table: pd.DataFrame, info: dict[str, Any])
             f"it helps in {row['share_helped']:.0%} of worlds and is best in "
             f"{row['p_best']:.0%} (P(best)); of the spread across worlds, {share:.0%} is "
             f"parameter uncertainty and {1 - share:.0%} Monte Carlo noise of "
-            f"{info['reps']} seeds. " + rule_sentence(name, effect, sign_rule(worlds, effect))
+            f"{counted(info['reps'], 'seed')}. "
+            + rule_sentence(name, effect, sign_rule(worlds, effect))
         )
     p_best = dict(zip(table["scenario"].astype(str), table["p_best"].astype(float), strict=True))
     best = max(p_best, key=p_best.__getitem__)

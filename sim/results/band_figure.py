@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.report.words import counted
 from sim.results.figures import TITLES, app_label
 from sim.results.markers import draw_marks, single
 
@@ -33,8 +34,8 @@ def bands_figure(bands: pd.DataFrame, result: Result, n_worlds: int) -> Figure:
             )
         draw_marks(ax, single(result.scenario))
         ax.set_title(
-            f"{TITLES.get(metric, metric)}: median and 5-95% across {n_worlds} plausible "
-            "worlds (parameter uncertainty)"
+            f"{TITLES.get(metric, metric)}: median and 5-95% across "
+            f"{counted(n_worlds, 'plausible world')} (parameter uncertainty)"
         )
         ax.set_ylabel("millions")
         ax.grid(alpha=0.3)

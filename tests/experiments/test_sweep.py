@@ -294,7 +294,13 @@ def test_a_design_that_revisits_points_counts_each_distinct_run_once(tmp_path, c
     assert main(["sweep", str(spec), "--store", str(store), "--out", str(out)]) == 0
     stored = len(list(store.glob("*.parquet")))
     assert stored < 200
-    said = capsys.readouterr().out
+    captured = capsys.readouterr()
+    said, err = captured.out, captured.err.splitlines()
+    # the shared progress: the runs and an estimate before the first, then n/N lines
+    assert err[0].startswith(f"{stored} runs (200 design points x 1 seed), about ")
+    assert [line.split(",")[0].strip() for line in err[1:]] == [
+        f"{n}/{stored} runs" for n in range(1, stored + 1)
+    ]
     assert f"{stored} distinct runs ({stored} computed, 0 from the store, 0 failed); " in said
     assert "200 design points" in said
     info = json.loads((out / "manifest.json").read_text())
@@ -303,4 +309,6 @@ def test_a_design_that_revisits_points_counts_each_distinct_run_once(tmp_path, c
     assert len(pd.read_parquet(out / "runs.parquet")) == 200  # every design point's outcomes
     again = ["sweep", str(spec), "--store", str(store), "--out", str(out), "--force"]
     assert main(again) == 0
-    assert f"({0} computed, {stored} from the store" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert f"({0} computed, {stored} from the store" in captured.out
+    assert f"; {stored} of them in the store already), about " in captured.err

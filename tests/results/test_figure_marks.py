@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.cli.progress import RunProgress, clock, estimate_seconds
 from sim.report import difference_figure as diff_fig
+from sim.report.words import counted
 from sim.results import fonts
 from sim.results.markers import compared_marks, draw_marks, event_marks, single
 
@@ -113,6 +114,16 @@ def test_progress_estimates_then_counts_runs_in_plain_lines(tiny_tree):
     ]
     assert "elapsed" in lines[-1] and "left" in lines[-1]
     assert estimate_seconds(build(tiny_tree), 10, 4, 1) > estimate
+
+
+def test_progress_says_one_run_and_one_seed_in_the_singular():
+    out = io.StringIO()
+    progress = RunProgress(1, counted(1, "seed"), 12.0, stream=out)
+    progress(None)
+    progress.close()
+    assert out.getvalue().splitlines()[0] == "1 run (1 seed), about 12 s"
+    assert out.getvalue().splitlines()[1].startswith("  1/1 run, ")
+    assert counted(2, "world") == "2 worlds" and counted(1200, "run") == "1,200 runs"
 
 
 def test_clock_reads_in_seconds_minutes_and_hours():
