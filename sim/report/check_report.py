@@ -9,7 +9,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from sim.report.context import context_html, context_markdown, paragraph
+from sim.report.context import context_html, context_markdown, context_sheets, paragraph
 from sim.report.folders import (
     atomic_folder,
     file_list,
@@ -20,6 +20,7 @@ from sim.report.folders import (
     write_json,
 )
 from sim.report.summary_text import check_sentences
+from sim.report.workbook import write_workbook
 from sim.scenario.schema import Scenario
 
 
@@ -36,6 +37,7 @@ def write_check_report(
     with atomic_folder(out) as tmp:
         csv.to_csv(tmp / "fit.csv", index=False)
         (tmp / "fit.md").write_text(markdown_table(shown) + "\n")
+        write_workbook(tmp / "tables.xlsx", {"fit": shown, **context_sheets(scenario)})
         figure.savefig(tmp / "targets.png", dpi=110)
         plt.close(figure)
         summary = [

@@ -10,13 +10,7 @@ import pandas as pd
 
 from sim.experiments.compare import Comparison, crn_summary, paired_differences, ranking
 from sim.report.compare_figures import comparison_figures
-from sim.report.context import (
-    assumptions_table,
-    context_html,
-    context_markdown,
-    paragraph,
-    timeline_table,
-)
+from sim.report.context import context_html, context_markdown, context_sheets, paragraph
 from sim.report.folders import (
     RATIOS,
     atomic_folder,
@@ -29,7 +23,13 @@ from sim.report.folders import (
     write_json,
 )
 from sim.report.interactive import comparison_page
-from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
+from sim.report.scenario_notes import (
+    ScenarioNote,
+    notes_for,
+    notes_html,
+    notes_markdown,
+    notes_sheets,
+)
 from sim.report.summary_text import compare_sentences, span
 from sim.report.units import in_millions
 from sim.report.words import counted
@@ -115,20 +115,12 @@ def _sheets(
 ) -> dict[str, pd.DataFrame]:
     """The sheets of tables.xlsx: customer counts in millions, units in the headers."""
     amounts = [*AMOUNTS, "ci_half_paired", "ci_half_independent"]
-    overrides = pd.DataFrame(
-        [(n.name, n.parent or "", c) for n in notes for c in n.changes],
-        columns=["scenario", "extends", "override"],
-    )
     return {
         "suite differences": in_millions(headline_table(diffs), AMOUNTS),
         "differences": in_millions(diffs, amounts, metric="metric"),
         "ranking": shown_ranking(ranked, outcome_is_ratio),
-        "scenarios": pd.DataFrame(
-            [(n.name, n.description.strip()) for n in notes], columns=["scenario", "description"]
-        ),
-        "overrides": overrides,
-        "timeline": timeline_table(base),
-        "assumptions": assumptions_table(base),
+        **notes_sheets(notes),
+        **context_sheets(base),
     }
 
 

@@ -138,6 +138,11 @@ def _value(value: float | dt.date) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
+def context_sheets(sc: Scenario) -> dict[str, pd.DataFrame]:
+    """The timeline and assumptions sheets every report's tables.xlsx ends with."""
+    return {"timeline": timeline_table(sc), "assumptions": assumptions_table(sc)}
+
+
 def paragraph(sentences: list[str]) -> str:
     return " ".join(s for s in sentences if s)
 

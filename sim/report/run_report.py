@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.report.bands import write_bands
-from sim.report.context import (
-    assumptions_table,
-    context_html,
-    context_markdown,
-    paragraph,
-    timeline_table,
-)
+from sim.report.bands import bands_sheet, write_bands
+from sim.report.context import context_html, context_markdown, context_sheets, paragraph
 from sim.report.folders import (
     atomic_folder,
     file_list,
@@ -42,8 +36,9 @@ FILES = {
     "overlap.csv": "customers active (monthly) or registered (year ends) in two apps",
     "cohorts.csv": "retention of each registration-month cohort",
     "tables.xlsx": "the MAU and last-day tables of this summary, and the monthly, overlap and "
-    "cohort tables, a sheet each, in millions of customers (units in the headers), with the "
-    "timeline and the assumptions (daily rows stay in daily.csv and daily.parquet)",
+    "cohort tables (and bands.csv's, with --worlds), a sheet each, in millions of customers "
+    "(units in the headers), with the timeline and the assumptions (daily rows stay in "
+    "daily.csv and daily.parquet)",
     "*.csv": "customer counts in whole customers, ratios (dau_mau, retention) to 4 decimals; "
     "the parquet files keep every digit",
     "figures/*.png": "growth curves per app; suite MAU summed vs de-duplicated; dashed lines "
@@ -60,7 +55,7 @@ def write_run_report(
     """Write the whole report of `result` into `out_dir` (atomically); return it. With
     `worlds` (the bands across worlds and how many), also bands.csv and its figure."""
     with atomic_folder(out_dir) as tmp:
-        _write_tables(result, tmp)
+        _write_tables(result, tmp, worlds)
         with literal_text():  # app names ($ included) as written, not as TeX
             figures = write_figures(result, tmp / "figures")
             if worlds is not None:
@@ -72,27 +67,33 @@ def write_run_report(
     return out_dir
 
 
-def _write_tables(result: Result, folder: Path) -> None:
+def _write_tables(
+    result: Result, folder: Path, worlds: tuple[pd.DataFrame, int] | None = None
+) -> None:
     result.daily.to_parquet(folder / "daily.parquet", index=False)
     for_csv(result.daily).to_csv(folder / "daily.csv", index=False)
     result.monthly.to_parquet(folder / "monthly.parquet", index=False)
     for_csv(result.monthly).to_csv(folder / "monthly.csv", index=False)
     for_csv(result.overlap).to_csv(folder / "overlap.csv", index=False)
     for_csv(result.cohorts).to_csv(folder / "cohorts.csv", index=False)
-    write_workbook(folder / "tables.xlsx", workbook_sheets(result))
+    write_workbook(folder / "tables.xlsx", workbook_sheets(result, worlds))
 
 
-def workbook_sheets(result: Result) -> dict[str, pd.DataFrame]:
+def workbook_sheets(
+    result: Result, worlds: tuple[pd.DataFrame, int] | None = None
+) -> dict[str, pd.DataFrame]:
     """The sheets of tables.xlsx: the summary's two tables as it shows them, then the monthly,
-    overlap and cohort tables, customer counts in millions, units in the headers."""
+    overlap and cohort tables (and with `worlds` the bands across them), customer counts in
+    millions, units in the headers."""
+    across = {"bands": bands_sheet(worlds[0])} if worlds is not None else {}
     return {
         "MAU at key dates": mau_table(result),
         "last day": final_table(result),
         "monthly": in_millions(result.monthly, ["mau_calendar", "registered_end", "dau_mean"]),
         "overlap": in_millions(result.overlap, ["customers"]),
         "cohorts": in_millions(result.cohorts, ["cohort_size", "active"]),
-        "timeline": timeline_table(result.scenario),
-        "assumptions": assumptions_table(result.scenario),
+        **across,
+        **context_sheets(result.scenario),
     }
 
 

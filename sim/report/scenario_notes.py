@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from sim.scenario.overrides import overrides
 from sim.scenario.schema import Scenario
 
@@ -45,6 +47,16 @@ def notes_for(scenarios: list[Scenario], paths: list[Path] | None) -> list[Scena
 
 def _relative(path: Path) -> str:
     return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def notes_sheets(notes: list[ScenarioNote]) -> dict[str, pd.DataFrame]:
+    """The scenarios sheet (each one's description) and the overrides sheet of a workbook."""
+    described = [(n.name, n.description.strip()) for n in notes]
+    changes = [(n.name, n.parent or "", c) for n in notes for c in n.changes]
+    return {
+        "scenarios": pd.DataFrame(described, columns=["scenario", "description"]),
+        "overrides": pd.DataFrame(changes, columns=["scenario", "extends", "override"]),
+    }
 
 
 def notes_markdown(notes: list[ScenarioNote]) -> list[str]:

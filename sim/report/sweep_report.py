@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.report.context import context_html, context_markdown, paragraph
+from sim.report.context import context_html, context_markdown, context_sheets, paragraph
 from sim.report.folders import (
     RATIOS,
     atomic_folder,
@@ -28,8 +28,9 @@ from sim.report.folders import (
 )
 from sim.report.labels import tex_safe
 from sim.report.summary_text import sweep_sentences
-from sim.report.units import COUNT_UNIT, RATIO_UNIT
+from sim.report.units import COUNT_UNIT, RATIO_UNIT, in_millions
 from sim.report.words import counted
+from sim.report.workbook import write_workbook
 from sim.scenario.schema import Scenario
 
 
@@ -56,6 +57,7 @@ def write_sweep_report(
             scores = [c for c in SCORES if c in indices.columns]
             by_rows(indices, scores, ~counts).to_csv(tmp / "sensitivity.csv", index=False)
             figures = _tornados(indices, tmp / "figures", counts)
+        write_workbook(tmp / "tables.xlsx", _sheets(table, shown, info, base))
         (tmp / "summary.md").write_text(_summary(title, shown, info, opening, context[0]))
         body = ["<h2>Summary</h2>", f"<p>{html.escape(opening)}</p>"]
         if not indices.empty:
@@ -107,14 +109,32 @@ def shown_indices(indices: pd.DataFrame, counts: pd.Series) -> pd.DataFrame:
     return ranked.rename(columns=names)
 
 
-def _runs_csv(table: pd.DataFrame, info: dict[str, Any]) -> pd.DataFrame:
-    """The runs with outcomes in whole customers (ratio outcomes to 4 decimals); the
-    parameter values as drawn."""
+def _outcome_columns(table: pd.DataFrame, info: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The runs table's outcome columns that count customers, and those that are ratios."""
     outcomes = (info.get("spec") or {}).get("outcomes") or {}
     metrics = {name: o.get("metric") for name, o in outcomes.items() if isinstance(o, dict)}
     counts = [n for n, m in metrics.items() if m not in RATIOS and n in table.columns]
     ratios = [n for n, m in metrics.items() if m in RATIOS and n in table.columns]
+    return counts, ratios
+
+
+def _runs_csv(table: pd.DataFrame, info: dict[str, Any]) -> pd.DataFrame:
+    """The runs with outcomes in whole customers (ratio outcomes to 4 decimals); the
+    parameter values as drawn."""
+    counts, ratios = _outcome_columns(table, info)
     return for_csv(table, counts=counts, ratios=ratios)
+
+
+def _sheets(
+    table: pd.DataFrame, shown: pd.DataFrame, info: dict[str, Any], base: Scenario | None
+) -> dict[str, pd.DataFrame]:
+    """tables.xlsx: the runs (outcomes in millions) and the indices as the summary shows
+    them, then the base scenario's timeline and assumptions."""
+    counts, ratios = _outcome_columns(table, info)
+    sheets = {"runs": in_millions(table, counts, ratios=ratios)}
+    if not shown.empty:
+        sheets["sensitivity"] = shown
+    return {**sheets, **(context_sheets(base) if base is not None else {})}
 
 
 def _tornados(indices: pd.DataFrame, folder: Path, counts: pd.Series | None = None) -> list[Path]:

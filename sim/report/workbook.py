@@ -1,8 +1,10 @@
 """tables.xlsx: a report's tables in one Excel workbook, for people who work in spreadsheets.
 
-A sheet per table, as the report's pages show it (`sim.report.units`: customer counts in
-millions, each column's unit in its header); the scenario's timeline and assumptions on
-sheets of their own. The CSVs beside it keep whole customers for programs.
+Every report folder with tables writes one, through `write_workbook`: a sheet per table (each
+CSV's table under its file's stem; a run's daily rows stay in daily.csv), as the report's
+pages show it (`sim.report.units`: customer counts in millions, each column's unit in its
+header), then the scenario's timeline and assumptions (`sim.report.context.context_sheets`).
+The CSVs beside it keep whole customers for programs.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from sim.experiments.across_worlds import WorldRuns, effects_table
-from sim.report.context import context_html, context_markdown
+from sim.report.context import context_html, context_markdown, context_sheets
 from sim.report.folders import (
     RATIOS,
     atomic_folder,
@@ -27,9 +27,16 @@ from sim.report.folders import (
     markdown_table,
     write_json,
 )
-from sim.report.scenario_notes import ScenarioNote, notes_for, notes_html, notes_markdown
+from sim.report.scenario_notes import (
+    ScenarioNote,
+    notes_for,
+    notes_html,
+    notes_markdown,
+    notes_sheets,
+)
 from sim.report.units import in_millions
 from sim.report.words import counted
+from sim.report.workbook import write_workbook
 from sim.report.worlds_summary import worlds_sentences
 from sim.scenario.schema import Scenario
 
@@ -58,6 +65,8 @@ def write_worlds_report(
     notes = _pinned(notes_for(scenarios, paths), info)
     with atomic_folder(out) as tmp:
         for_csv(table, counts=counts, ratios=ratios).to_csv(tmp / "effects.csv", index=False)
+        sheets = {"effects": shown, **notes_sheets(notes), **context_sheets(scenarios[0])}
+        write_workbook(tmp / "tables.xlsx", sheets)
         fig = effects_figure(runs, info)
         fig.savefig(tmp / "effects.png", dpi=110)
         plt.close(fig)

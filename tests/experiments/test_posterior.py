@@ -19,6 +19,7 @@ from sim.experiments.targets import TargetSet
 from sim.experiments.worlds import bands, draw_worlds, world_scenario
 
 from ..conftest import ROOT, TINY
+from ..report.workbook_checks import assert_workbook
 
 PRIOR = """\
 source: assumption (test)
@@ -212,6 +213,7 @@ def test_a_zero_effect_what_if_is_exactly_zero_in_every_world(calibrated, tmp_pa
     assert code == 0
     table = pd.read_csv(out / "effects.csv").set_index("scenario")
     assert table.loc["same", ["effect_q05", "effect_q50", "effect_q95"]].tolist() == [0, 0, 0]
+    assert "effects" in assert_workbook(out)
 
 
 def test_run_across_worlds_writes_bands(calibrated, tmp_path):
@@ -224,6 +226,8 @@ def test_run_across_worlds_writes_bands(calibrated, tmp_path):
     assert {"bank", "chat", "suite", "suite_sum"} <= set(table["app"])
     assert set(table["metric"]) == {"registered", "mau", "dau"}
     assert (out / "figures" / "bands.png").exists()
+    bands = assert_workbook(out)["bands"]
+    assert list(bands.columns)[3:] == [f"q{q} (M customers)" for q in ("05", "50", "95")]
 
 
 def test_a_reference_reads_the_parents_value_in_every_world(tmp_path):

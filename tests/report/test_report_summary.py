@@ -21,6 +21,7 @@ from sim.report.summary_text import span
 from sim.results.result import Result
 
 from ..conftest import ROOT, TINY, build
+from .workbook_checks import assert_workbook
 
 WHAT_IF = """\
 extends: {tiny}
@@ -98,7 +99,7 @@ def test_assumptions_give_each_value_its_blocks_source():
 
 
 def test_run_workbook_reads_back_in_millions_with_units(run_report, result):
-    sheets = pd.read_excel(run_report / "tables.xlsx", sheet_name=None)
+    sheets = assert_workbook(run_report)
     assert list(sheets) == [
         "MAU at key dates",
         "last day",
@@ -169,7 +170,7 @@ def test_compare_lists_each_scenarios_overrides(compare_report):
 
 
 def test_compare_workbook_reads_back(compare_report):
-    sheets = pd.read_excel(compare_report / "tables.xlsx", sheet_name=None)
+    sheets = assert_workbook(compare_report)
     assert {"suite differences", "differences", "ranking", "overrides", "assumptions"} <= set(
         sheets
     )
@@ -201,6 +202,8 @@ def test_check_writes_summary_and_page(tmp_path, capsys):
     assert "## Timeline" in text and "## Assumptions" in text
     assert "1 of 2 targets pass" in (out / "report.html").read_text()
     assert (out / "fit.csv").exists() and (out / "fit.md").exists()
+    fit = assert_workbook(out)["fit"]
+    assert list(fit["target"]) == ["mau_end", "too_much"] and "mean (M)" in fit
     capsys.readouterr()
 
 
@@ -234,4 +237,7 @@ def test_worlds_summary_gives_timeline_assumptions_overrides_and_pins(tmp_path):
     assert "- pins, against the worlds: apps.bank.lapse.x" in scenarios_part
     page = (tmp_path / "w" / "report.html").read_text()
     assert page.index("<h2>Summary</h2>") < page.index("<h2>Timeline</h2>")
+    sheets = assert_workbook(tmp_path / "w")
+    assert list(sheets["overrides"]["scenario"]) == ["no-releases", "no-releases"]
+    assert "effect_q50 (M customers)" in sheets["effects"]
     assert "removes timeline.monthly_releases" in page

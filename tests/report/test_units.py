@@ -17,6 +17,7 @@ from sim.report.run_report import write_run_report
 from sim.report.units import in_millions
 
 from ..conftest import TINY
+from .workbook_checks import assert_workbook
 
 NUMBER = re.compile(r"^(<|>-)?-?[\d,]+(\.\d+)?$")
 NO_UNIT_NEEDED = {"rank"}  # a position, not an amount
@@ -155,6 +156,13 @@ def test_sweep_summary_is_in_millions_with_units_and_explains_mu_star(sweep_fold
     assert "(mu_star 0.0416 M," in opening
     assert "mu_star is the mean absolute change" in opening
     assert "<title>appsim sweep of tiny" in (sweep_folder / "report.html").read_text()
+
+
+def test_sweep_workbook_holds_runs_and_sensitivity_in_millions(sweep_folder: Path):
+    sheets = assert_workbook(sweep_folder)
+    assert list(sheets)[:2] == ["runs", "sensitivity"]
+    assert sheets["runs"]["suite_mau (M customers)"].tolist() == [pytest.approx(0.0123456)]
+    assert sheets["runs"]["p"].tolist() == [0.1]  # a parameter's value, as drawn
 
 
 def test_sensitivity_csv_is_rounded_to_whole_customers(sweep_folder: Path):
