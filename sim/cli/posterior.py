@@ -42,7 +42,7 @@ def execute(args: argparse.Namespace) -> int:
     history = post.run_posterior(abc, out, prior, targets, args.seed)
     generations = post.generations_table(history)
     notes = post.warnings_of(generations, prior)
-    write_posterior_report(history, prior, targets, generations, notes, out)
+    write_posterior_report(history, prior, targets, generations, notes, out, scenario)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
     print(

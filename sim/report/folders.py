@@ -279,7 +279,7 @@ def by_rows(df: pd.DataFrame, columns: list[str], ratio_rows: pd.Series) -> pd.D
     out = df.copy()
     for col in columns:
         values = [
-            round(float(v), 4) if is_ratio or v != v else round(float(v))
+            round(float(v), 4) if is_ratio or not math.isfinite(float(v)) else round(float(v))
             for v, is_ratio in zip(out[col], ratio_rows, strict=True)
         ]
         out[col] = type(out[col])(values, index=out.index, dtype=object)

@@ -1,7 +1,13 @@
-"""The report of a posterior calibration: particles, generations, fit, pair plot, page."""
+"""The report of a posterior calibration: particles, generations, fit, pair plot, page.
+
+It opens like every report: the summary in words (sim.report.posterior_summary), the
+scenario's timeline and assumptions, then the tables; the CSVs hold whole customers and
+ratios to 4 decimals, the pages and tables.xlsx millions with the unit in each header.
+"""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +22,29 @@ from matplotlib.figure import Figure
 from sim.experiments import posterior as post
 from sim.experiments.prior import Prior
 from sim.experiments.targets import TargetSet
-from sim.report.folders import html_image, html_page, html_table, markdown_table
+from sim.report.context import context_html, context_markdown, context_sheets, paragraph
+from sim.report.folders import (
+    RATIOS,
+    by_metric,
+    for_csv,
+    html_image,
+    html_page,
+    html_table,
+    markdown_table,
+)
+from sim.report.posterior_summary import parameters_table, posterior_sentences
+from sim.report.units import RATIO_UNIT, in_millions
+from sim.report.workbook import write_workbook
+from sim.scenario.schema import Scenario
+
+FIT_VALUES = ["low", "high", "q05", "q50", "q95"]
+GENERATION_UNITS = {
+    "epsilon": "epsilon (distance; 0 = every target met)",
+    "simulations": "simulations (worlds)",
+    "accepted": "accepted (particles)",
+    "acceptance_rate": f"acceptance_rate ({RATIO_UNIT})",
+    "ess": "ess (effective particles)",
+}
 
 
 def write_posterior_report(
@@ -26,62 +54,95 @@ def write_posterior_report(
     generations: pd.DataFrame,
     notes: list[str],
     out: Path,
+    scenario: Scenario,
 ) -> None:
-    """posterior.parquet, generations.csv, fit.csv, pairs.png, summary.md, report.html."""
+    """posterior.parquet, generations.csv, fit.csv, tables.xlsx, pairs.png, summary.md,
+    report.html."""
     table = post.posterior_table(history, prior)
     table.to_parquet(out / "posterior.parquet", index=False)
-    generations.to_csv(out / "generations.csv", index=False)
+    generations_csv(generations).to_csv(out / "generations.csv", index=False)
     fit = post.predictive_table(history, targets)
-    fit.to_csv(out / "fit.csv", index=False)
+    fit_csv(fit).to_csv(out / "fit.csv", index=False)
     fig = pairs_figure(table)
     fig.savefig(out / "pairs.png", dpi=90)
     plt.close(fig)
-    shown_fit = _fit_in_millions(fit)
-    (out / "summary.md").write_text(_summary(prior, generations, shown_fit, notes))
-    body = "\n".join(
-        [
-            *(f"<p><b>warning:</b> {n}</p>" for n in notes),
-            "<h2>Generations</h2>",
-            html_table(generations),
-            "<h2>Posterior predictive, per target (millions; 5/50/95% across worlds)</h2>",
-            html_table(shown_fit),
-            "<h2>Posterior of the free parameters</h2>",
-            html_image(out / "pairs.png", "pair plot of the posterior"),
-        ]
-    )
-    (out / "report.html").write_text(html_page("appsim posterior calibration", body))
+    params = parameters_table(table, prior)
+    shown = {
+        "fit": shown_fit(fit),
+        "parameters": in_millions(params, [], ratios=["width_ratio"]),
+        "generations": shown_generations(generations),
+    }
+    opening = paragraph(posterior_sentences(prior, generations, fit, params))
+    write_workbook(out / "tables.xlsx", {**shown, **context_sheets(scenario)})
+    (out / "summary.md").write_text(_summary(scenario, opening, notes, shown))
+    (out / "report.html").write_text(_page(scenario, opening, notes, shown, out / "pairs.png"))
 
 
-def _fit_in_millions(fit: pd.DataFrame) -> pd.DataFrame:
-    shown = fit.copy()
-    for col in ("low", "high", "q05", "q50", "q95"):
-        shown[col] = shown[col] / 1e6
-    return shown
+def fit_csv(fit: pd.DataFrame) -> pd.DataFrame:
+    """fit.csv: whole customers, ratio metrics and the share inside to 4 decimals."""
+    return for_csv(by_metric(fit, FIT_VALUES), counts=[], ratios=["share_inside"])
 
 
-def _summary(prior: Prior, generations: pd.DataFrame, fit: pd.DataFrame, notes: list[str]) -> str:
-    last = generations.iloc[-1]
-    lines = [
-        "# Posterior calibration",
-        "",
-        f"{len(prior.parameters)} free parameters, {int(generations['simulations'].sum()):,} "
-        f"simulated worlds at 1:{prior.scale:g} over {len(generations)} generations; the last "
-        f"at epsilon {last['epsilon']:.3g} with {int(last['accepted'])} particles "
-        f"(effective sample {last['ess']:.0f}). Epsilon 0 means every particle meets every "
-        "target: the posterior is the prior restricted to the worlds that meet them all.",
-        "",
-        *(f"- warning: {n}" for n in notes),
-        "",
-        "## Posterior predictive (millions)",
-        "",
-        markdown_table(fit),
-        "",
-        "## Generations",
-        "",
-        markdown_table(generations),
-        "",
-    ]
+def shown_fit(fit: pd.DataFrame) -> pd.DataFrame:
+    """The fit as people read it: millions (ratio metrics as they are), units named."""
+    return in_millions(fit, FIT_VALUES, ratios=[*RATIOS, "share_inside"], metric="metric")
+
+
+def generations_csv(generations: pd.DataFrame) -> pd.DataFrame:
+    """generations.csv: the acceptance rate to 4 decimals, the effective sample whole, and
+    epsilon to 4 significant figures (a small epsilon is not rounded to 0, which means
+    every target met)."""
+    out = for_csv(generations, counts=["ess"], ratios=["acceptance_rate"])
+    out["epsilon"] = [float(f"{e:.4g}") for e in generations["epsilon"]]
+    return out
+
+
+def shown_generations(generations: pd.DataFrame) -> pd.DataFrame:
+    return generations.rename(columns=GENERATION_UNITS)
+
+
+TITLES = {
+    "fit": "Posterior predictive, per target (5/50/95% across the posterior's worlds)",
+    "parameters": "Posterior of the free parameters, against their priors",
+    "generations": "Generations",
+}
+
+
+def _summary(
+    scenario: Scenario, opening: str, notes: list[str], shown: dict[str, pd.DataFrame]
+) -> str:
+    lines = [f"# {scenario.name}: posterior calibration", "", "## Summary", "", opening, ""]
+    lines += [*(f"- warning: {n}" for n in notes), "", *context_markdown(scenario)]
+    for key, table in shown.items():
+        lines += [f"## {TITLES[key]}", "", markdown_table(table), ""]
+    lines += ["Files: " + FILES, ""]
     return "\n".join(lines)
+
+
+FILES = (
+    "`posterior.parquet` (the last generation's particles and weights, for `--worlds`), "
+    "`fit.csv` and `generations.csv` (whole customers, ratios to 4 decimals), `tables.xlsx` "
+    "(these tables in millions, units in the headers, with the timeline and assumptions), "
+    f"`pairs.png` (the particles' pair plot), `{post.DB_NAME}` (pyabc's history: a rerun "
+    "resumes)."
+)
+
+
+def _page(
+    scenario: Scenario,
+    opening: str,
+    notes: list[str],
+    shown: dict[str, pd.DataFrame],
+    pairs: Path,
+) -> str:
+    parts = ["<h2>Summary</h2>", f"<p>{html.escape(opening)}</p>"]
+    parts += [f"<p><b>warning:</b> {html.escape(n)}</p>" for n in notes]
+    parts += context_html(scenario)
+    for key, table in shown.items():
+        parts += [f"<h2>{html.escape(TITLES[key])}</h2>", html_table(table)]
+    parts += [html_image(pairs, "pair plot of the posterior"), f"<p>{html.escape(FILES)}</p>"]
+    title = f"appsim posterior calibration: {scenario.name}"
+    return html_page(title, "\n".join(parts))
 
 
 def pairs_figure(table: pd.DataFrame) -> Figure:

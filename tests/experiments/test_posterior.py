@@ -203,6 +203,28 @@ def test_posterior_calibration_writes_its_outputs_and_resumes(calibrated):
         assert (calibrated / name).stat().st_size > 0
 
 
+def test_posterior_report_opens_like_the_others(calibrated):
+    """Summary in words, then timeline and assumptions, then the tables; CSVs rounded."""
+    text = (calibrated / "summary.md").read_text()
+    heads = [line for line in text.splitlines() if line.startswith("## ")]
+    assert heads[:3] == ["## Summary", "## Timeline", "## Assumptions"]
+    opening = text.split("## Summary\n\n", 1)[1].split("\n", 1)[0]
+    assert opening.startswith("ABC-SMC drew ") and "inside the target for 1 of 1 target" in opening
+    assert "apps.bank.engagement.activity_mean: posterior median " in opening
+    page = (calibrated / "report.html").read_text()
+    assert page.index("<h2>Summary</h2>") < page.index("<h2>Timeline</h2>")
+    assert page.index("<h2>Assumptions</h2>") < page.index("<h2>Posterior predictive")
+    fit = pd.read_csv(calibrated / "fit.csv")
+    assert all(float(v).is_integer() for v in fit[["low", "high", "q05", "q50", "q95"]].stack())
+    generations = (calibrated / "generations.csv").read_text().splitlines()
+    rates = [row.split(",")[4] for row in generations[1:]]
+    assert all(len(rate.split(".")[-1]) <= 4 for rate in rates), rates
+    sheets = assert_workbook(calibrated)
+    assert (
+        "q50 (M customers)" in sheets["fit"] and "acceptance_rate (ratio)" in sheets["generations"]
+    )
+
+
 def test_a_zero_effect_what_if_is_exactly_zero_in_every_world(calibrated, tmp_path):
     same = tmp_path / "same.yaml"
     same.write_text(f"extends: {TINY}\nname: same\ndescription: changes nothing\n")
