@@ -13,15 +13,18 @@ label names that scenario.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from matplotlib.artist import Artist
 from matplotlib.dates import date2num
 
 from sim.results.fonts import use_in_matplotlib
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.text import Text
 
     from sim.scenario.schema import Scenario
 
@@ -89,15 +92,16 @@ def draw_marks(
         text = mark.label if who is None else f"{mark.label} ({who})"
         by_day.setdefault((mark.date, who), []).append(text)
     transform = ax.get_xaxis_transform()  # x in data, y from 0 (bottom) to 1 (top)
-    for (day, who), texts in by_day.items():
+    placed = []
+    for (day, who), words in sorted(by_day.items(), key=lambda item: item[0][0]):
         colour = SHARED if who is None else (colours or {}).get(who, "tab:red")
         when = float(date2num(day))
         ax.axvline(when, color=colour, lw=0.7, ls="--", alpha=0.8, zorder=0)
         if labels:
-            ax.text(
+            label = ax.text(
                 when,
                 0.98,
-                "; ".join(texts),
+                "; ".join(words),
                 transform=transform,
                 rotation=90,
                 va="top",
@@ -107,7 +111,40 @@ def draw_marks(
                 clip_on=True,
                 parse_math=False,  # names are shown as written, `$` included
             )
+            placed.append(label)
+    if placed:
+        ax.add_artist(Stagger(ax, placed))
     return len(by_day)
+
+
+GAP_PIXELS = 1.0  # between two labels' boxes
+
+
+class Stagger(Artist):
+    """Lays the mark labels out each time the figure is drawn, before they are (it draws
+    nothing itself): a label that would overlap the one before it (events a few days apart,
+    as in the baseline's 2014-01 and 2017-09) moves right until it clears it. At draw time,
+    the layout holds whatever the axes' final size and limits (tight_layout, a resize)."""
+
+    def __init__(self, ax: Axes, texts: list[Text]):
+        super().__init__()
+        self.axes, self.texts = ax, texts  # in date order, each at its line
+        self.anchors = [float(t.get_position()[0]) for t in texts]
+        self.set_zorder(-100)  # drawn before the labels
+        self.set_in_layout(False)  # no extent of its own for tight_layout to make room for
+
+    def draw(self, renderer: Any) -> None:
+        assert self.axes is not None
+        data = self.axes.transData
+        right = -math.inf
+        for text, x in zip(self.texts, self.anchors, strict=True):
+            text.set_x(x)
+            box = text.get_window_extent(renderer)
+            shift = max(0.0, right + GAP_PIXELS - box.x0)
+            if shift:
+                at = data.transform((x, 0.0))[0] + shift
+                text.set_x(float(data.inverted().transform((at, 0.0))[0]))
+            right = box.x1 + shift
 
 
 def single(sc: Scenario) -> list[tuple[Mark, str | None]]:

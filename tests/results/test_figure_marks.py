@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,8 +16,9 @@ from sim.report import difference_figure as diff_fig
 from sim.report.words import counted
 from sim.results import fonts
 from sim.results.markers import compared_marks, draw_marks, event_marks, single
+from sim.scenario.load import load_scenario
 
-from ..conftest import build
+from ..conftest import ROOT, build
 
 
 def test_marks_list_the_timeline_and_launches_inside_the_horizon(tiny_tree):
@@ -128,3 +130,32 @@ def test_progress_says_one_run_and_one_seed_in_the_singular():
 
 def test_clock_reads_in_seconds_minutes_and_hours():
     assert [clock(s) for s in (42, 185, 3720)] == ["42 s", "3 min 05 s", "1 h 02 min"]
+
+
+def overlapping_labels(fig: Any) -> list[tuple[str, str]]:
+    """Pairs of mark labels (of any axes of `fig`) whose drawn boxes overlap."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pairs = []
+    for ax in fig.axes:
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts]
+        for i, (a, box_a) in enumerate(boxes):
+            pairs += [(a, b) for b, box_b in boxes[i + 1 :] if box_a.overlaps(box_b)]
+    return pairs
+
+
+def test_the_baselines_mark_labels_do_not_overlap():
+    """Events a few days apart (2014-01, 2017-09 in the baseline) used to pile up."""
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    fig, axes = plt.subplots(3, 1, figsize=(9, 9.6))  # as the run report's growth figure
+    start, end = scenario.horizon.start, scenario.horizon.end
+    for ax in axes:
+        ax.plot([start, end], [0, 1])
+        draw_marks(ax, single(scenario))
+    fig.tight_layout()
+    labels = [t.get_text() for t in axes[0].texts]
+    assert len(labels) >= 10
+    assert overlapping_labels(fig) == []
+    fig.set_size_inches(6, 9.6)  # laid out again at each draw: narrower still holds
+    assert overlapping_labels(fig) == []
+    plt.close(fig)
