@@ -13,7 +13,7 @@ from sim.cli.check import fit_csv, format_fit
 from sim.errors import EXIT_FAIL, EXIT_OK, ScenarioError, UsageError
 from sim.report.folders import check_writable, markdown_table
 from sim.report.out_names import output_folder
-from sim.report.words import counted
+from sim.results.words import counted
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario

@@ -15,7 +15,7 @@ from sim.report.folders import (
     markdown_table,
 )
 from sim.report.out_names import output_folder
-from sim.report.words import counted
+from sim.results.words import counted
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -15,7 +15,7 @@ from sim.cli.compare_inputs import (
 )
 from sim.report.folders import add_force_argument, check_writable
 from sim.report.out_names import output_folder
-from sim.report.words import counted
+from sim.results.words import counted
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

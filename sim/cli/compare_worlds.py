@@ -21,7 +21,7 @@ from sim.cli.progress import run_jobs
 from sim.errors import EXIT_OK, UsageError
 from sim.report.folders import check_writable
 from sim.report.out_names import output_folder
-from sim.report.words import counted
+from sim.results.words import counted
 
 
 def execute(args: argparse.Namespace) -> int:

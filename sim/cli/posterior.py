@@ -9,7 +9,7 @@ from pathlib import Path
 from sim.errors import EXIT_FAIL, EXIT_OK, ScenarioError
 from sim.report.folders import check_writable
 from sim.report.out_names import output_folder
-from sim.report.words import counted
+from sim.results.words import counted
 
 
 def execute(args: argparse.Namespace) -> int:

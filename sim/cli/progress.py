@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from sim.report.words import counted
+from sim.results.words import counted
 from sim.scenario.schema import Scenario
 
 

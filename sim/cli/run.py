@@ -10,7 +10,7 @@ from sim.cli import argtypes
 from sim.errors import EXIT_OK
 from sim.report.folders import add_force_argument, check_writable
 from sim.report.out_names import output_folder
-from sim.report.words import counted
+from sim.results.words import counted
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sim.cli import argtypes
 from sim.report.folders import add_force_argument, check_writable
 from sim.report.out_names import output_folder
-from sim.report.words import counted
+from sim.results.words import counted
 
 if TYPE_CHECKING:
     from sim.cli.progress import RunProgress

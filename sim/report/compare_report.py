@@ -32,8 +32,8 @@ from sim.report.scenario_notes import (
 )
 from sim.report.summary_text import compare_sentences, span
 from sim.report.units import in_millions
-from sim.report.words import counted
 from sim.report.workbook import write_workbook
+from sim.results.words import counted
 from sim.scenario.schema import Scenario
 
 

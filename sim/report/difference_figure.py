@@ -24,9 +24,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.report.labels import tex_safe
-from sim.report.words import counted
 from sim.results.fonts import use_in_matplotlib
 from sim.results.markers import Mark, draw_marks
+from sim.results.words import counted
 
 KEY_METRICS = [("mau", "suite"), ("dau", "suite"), ("registered", "suite")]
 PANEL_TITLES = {

@@ -16,11 +16,11 @@ import plotly.graph_objects as go
 from sim.experiments.compare import Comparison
 from sim.report.compare_figures import colours, scenarios_of
 from sim.report.difference_figure import KEY_METRICS, PANEL_TITLES, bands, over_seeds
-from sim.report.words import counted
 from sim.results.figures import TITLES
 from sim.results.fonts import FAMILY, font_face_css
 from sim.results.markers import Mark, compared_marks, single
 from sim.results.result import Result
+from sim.results.words import counted
 
 RUN_METRICS = ("mau", "dau", "wau", "registered", "engaged")
 FONT = f"{FAMILY}, Open Sans, Arial, sans-serif"  # the subset holds CJK glyphs only

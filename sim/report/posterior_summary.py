@@ -15,7 +15,7 @@ from sim.experiments.posterior import weighted_quantiles
 from sim.experiments.prior import Prior
 from sim.report.folders import RATIOS, number
 from sim.report.summary_text import ACROSS_WORLDS, measure
-from sim.report.words import counted
+from sim.results.words import counted
 
 QUANTILES = [0.05, 0.5, 0.95]
 

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from sim.report.folders import RATIOS, number
-from sim.report.words import counted
 from sim.results.result import Result
+from sim.results.words import counted
 from sim.scenario.schema import Scenario
 
 OVER_SEEDS = "over seeds of one parameter set: Monte Carlo noise, not parameter uncertainty"

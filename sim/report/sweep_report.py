@@ -29,8 +29,8 @@ from sim.report.folders import (
 from sim.report.labels import tex_safe
 from sim.report.summary_text import sweep_sentences
 from sim.report.units import COUNT_UNIT, RATIO_UNIT, in_millions
-from sim.report.words import counted
 from sim.report.workbook import write_workbook
+from sim.results.words import counted
 from sim.scenario.schema import Scenario
 
 

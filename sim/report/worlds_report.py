@@ -35,9 +35,9 @@ from sim.report.scenario_notes import (
     notes_sheets,
 )
 from sim.report.units import in_millions
-from sim.report.words import counted
 from sim.report.workbook import write_workbook
 from sim.report.worlds_summary import worlds_sentences
+from sim.results.words import counted
 from sim.scenario.schema import Scenario
 
 SHARES = ("p_best", "share_helped", "parameter_share")  # of worlds, or of the spread

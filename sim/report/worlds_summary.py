@@ -16,7 +16,7 @@ from sim.experiments.across_worlds import WorldRuns
 from sim.experiments.discovery import rule_sentence, sign_rule
 from sim.report.folders import RATIOS, number
 from sim.report.summary_text import measure, signed
-from sim.report.words import counted
+from sim.results.words import counted
 
 ACROSS = "across worlds: parameter uncertainty and Monte Carlo noise"
 

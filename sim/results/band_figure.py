@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.report.words import counted
 from sim.results.figures import TITLES, app_label
 from sim.results.markers import draw_marks, single
+from sim.results.words import counted
 
 if TYPE_CHECKING:
     from sim.results.result import Result

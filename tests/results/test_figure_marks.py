@@ -13,9 +13,9 @@ import pandas as pd
 
 from sim.cli.progress import RunProgress, clock, estimate_seconds
 from sim.report import difference_figure as diff_fig
-from sim.report.words import counted
 from sim.results import fonts
 from sim.results.markers import compared_marks, draw_marks, event_marks, single
+from sim.results.words import counted
 from sim.scenario.load import load_scenario
 
 from ..conftest import ROOT, build
