@@ -98,15 +98,20 @@ def execute(args: argparse.Namespace) -> int:
 
 
 def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> list[str]:
-    """The fit table of the fitted scenario, at the search's scale and seeds; returns the
+    """The fit table of the fitted scenario, at the search's scale and seeds (fit.csv, fit.md,
+    and tables.xlsx with the fitted scenario's timeline and assumptions); returns the
     targets it fails."""
     from sim.experiments.executor import run_many
     from sim.experiments.targets import fit_table
+    from sim.report.context import context_sheets
+    from sim.report.workbook import write_workbook
     from sim.scenario.load import load_scenario
 
-    results = run_many(load_scenario(fitted), range(spec.seeds), spec.scale)
+    scenario = load_scenario(fitted)
+    results = run_many(scenario, range(spec.seeds), spec.scale)
     table = fit_table(results, targets)
     fit_csv(table).to_csv(out / "fit.csv", index=False)
+    write_workbook(out / "tables.xlsx", {"fit": format_fit(table), **context_sheets(scenario)})
     shown = markdown_table(format_fit(table))
     (out / "fit.md").write_text(shown + "\n")
     print(shown)

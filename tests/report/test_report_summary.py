@@ -241,3 +241,24 @@ def test_worlds_summary_gives_timeline_assumptions_overrides_and_pins(tmp_path):
     assert list(sheets["overrides"]["scenario"]) == ["no-releases", "no-releases"]
     assert "effect_q50 (M customers)" in sheets["effects"]
     assert "removes timeline.monthly_releases" in page
+
+
+def test_a_best_fit_calibration_writes_the_workbook_too(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from sim.cli.calibrate import _write_fit_of, write_fitted
+    from sim.experiments.targets import load_targets
+
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        "targets:\n  mau_end: {metric: mau, app: suite_sum, date: 2020-12-31, relation: '>=',"
+        " value: 1.0e3, source: test}\n"
+    )
+    spec = SimpleNamespace(trials=1, seeds=2, scale=100.0)
+    fitted = write_fitted(TINY, "tiny", {"apps.bank.adoption.p_per_year": 0.0123}, spec, tmp_path)
+    assert _write_fit_of(fitted, load_targets(targets), spec, tmp_path) == []
+    sheets = assert_workbook(tmp_path)
+    assert list(sheets["fit"]["target"]) == ["mau_end"]
+    values = sheets["assumptions"].set_index("key")["value"]
+    assert values["apps.bank.adoption.p_per_year"] == "0.0123"  # the fitted value
+    capsys.readouterr()
