@@ -91,7 +91,7 @@ def execute(args: argparse.Namespace) -> int:
         bounds = spec.parameters[path]
         print(f"  {path} = {value:.6g}  (bounds {bounds.low:g}..{bounds.high:g})")
     if failing:
-        print(f"the best fit fails {len(failing)} target(s): {', '.join(failing)}")
+        print(f"the best fit fails {counted(len(failing), 'target')}: {', '.join(failing)}")
         return EXIT_FAIL
     print(f"check the fit: appsim check {fitted} --targets {args.targets}")
     return EXIT_OK

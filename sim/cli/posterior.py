@@ -52,7 +52,8 @@ def execute(args: argparse.Namespace) -> int:
         fit = post.predictive_table(history, targets)
         missed = fit.loc[(fit["q50"] < fit["low"]) | (fit["q50"] > fit["high"]), "target"]
         if len(missed):  # the targets that even the closest worlds' median misses
-            print(f"the closest worlds miss {len(missed)} target(s): {', '.join(missed)}")
+            missing = f"{counted(len(missed), 'target')}: {', '.join(missed)}"
+            print(f"the closest worlds miss {missing}")
         return EXIT_FAIL
     return EXIT_OK
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.errors import EXIT_OK, EXIT_USAGE, ScenarioError
+from sim.results.words import counted
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,7 +33,8 @@ def execute(args: argparse.Namespace) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             worst = EXIT_USAGE
             continue
-        print(f"ok: {path}: {sc.name} ({len(sc.apps)} apps, {len(sc.timeline)} timeline events)")
+        events = counted(len(sc.timeline), "timeline event")
+        print(f"ok: {path}: {sc.name} ({counted(len(sc.apps), 'app')}, {events})")
         for line in against_parent(path):
             print(line)
         for note in pinned_free(path, free):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.results.words import counted
+
 MIN_LEAF_SHARE = 0.05
 # a box is a rule only if most of its worlds have the outcome (density) and it holds most of
 # the worlds that have it (coverage): PRIM's two measures, at levels noise rarely reaches
@@ -89,10 +91,10 @@ def rule_sentence(name: str, effect: np.ndarray, rule: Rule | None) -> str:
     if rule is None:
         if helped in (0, len(effect)):
             verdict = "helps" if helped else "does not help"
-            return f"{name} {verdict} in every one of the {len(effect)} worlds."
+            return f"{name} {verdict} in every one of the {counted(len(effect), 'world')}."
         return (
-            f"{name} helps in {helped} of {len(effect)} worlds; no one or two parameters "
-            "decide where (the sign may be Monte Carlo noise or many small influences)."
+            f"{name} helps in {helped} of {counted(len(effect), 'world')}; no one or two "
+            "parameters decide where (the sign may be Monte Carlo noise or many small influences)."
         )
     verb = "helps" if rule.helps else "does not help"
     where = " and ".join(

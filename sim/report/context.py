@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.folders import html_table, markdown_table
+from sim.results.words import counted
 from sim.scenario.schema import Scenario
 
 NO_SOURCE = "(none given)"
@@ -87,9 +88,10 @@ def what_it_does(data: dict[str, Any]) -> str:
     if kind in ("release", "release_cadence"):
         label = f"{data['label']}: " if data.get("label") else ""
         each = ", each" if kind == "release_cadence" else ":"
+        half = data["half_life_days"]
         return (
             f"{label}{_releases(data)}{each} {_times(data, *BOOSTS)} at release, the boost "
-            f"halving every {data['half_life_days']:g} days"
+            f"halving every {half:g} {'day' if half == 1 else 'days'}"
         )
     if kind == "campaign":
         return f"while it runs{_segments(data)}: {_times(data, *MULTIPLIERS[1:])}"
@@ -105,7 +107,9 @@ def _releases(data: dict[str, Any]) -> str:
     every = data.get("every")
     if every is None:
         return "a release"
-    return f"releases every {every} days" if isinstance(every, int) else f"{every} releases"
+    if isinstance(every, int):
+        return f"releases every {counted(every, 'day')}"
+    return f"{every} releases"
 
 
 def assumptions_table(sc: Scenario) -> pd.DataFrame:
@@ -177,7 +181,7 @@ def context_html(sc: Scenario) -> list[str]:
         html_table(timeline_table(sc)) if sc.timeline else "<p>(no events)</p>",
         "<h2>Assumptions</h2>",
         f"<p>{html.escape(ASSUMPTIONS_NOTE)}</p>",
-        f"<details><summary>{len(rows)} values and their sources</summary>",
+        f"<details><summary>{counted(len(rows), 'value')} and their sources</summary>",
         html_table(rows),
         "</details>",
     ]
