@@ -51,7 +51,7 @@ def hold(out: Path) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = _locked(path, out)
+        fd = _HELD[path] = _locked(path, out)  # known at once: a Ctrl-C from here releases it
     except OSError as exc:
         raise UsageError(
             f"{named(out)}: cannot lock {path}: {exc.strerror or exc}; {choose_another(out)}"
@@ -64,7 +64,6 @@ def hold(out: Path) -> None:
     }
     os.ftruncate(fd, 0)
     os.write(fd, (json.dumps(record) + "\n").encode())
-    _HELD[path] = fd
 
 
 def _locked(path: Path, out: Path) -> int:
