@@ -258,8 +258,9 @@ def planned(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "cached" not in job:
             path = Path(job["store"]) / f"{job['key']}.parquet"
             job["cached"] = read_stored(path, job["key"]) is not None
+    index = _index(runs)
     for job in jobs:
-        job["cached"] = runs[_index(runs)[job["key"]]]["cached"]
+        job["cached"] = runs[index[job["key"]]]["cached"]
     return runs
 
 
