@@ -6,7 +6,7 @@ import argparse
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,10 +23,13 @@ from sim.report.folders import check_writable
 from sim.report.out_names import output_folder
 from sim.results.words import counted
 
+if TYPE_CHECKING:
+    from sim.experiments.across_worlds import WorldRuns
+
 
 def execute(args: argparse.Namespace) -> int:
-    from sim.experiments.across_worlds import WorldRuns
     from sim.experiments.worlds import draw_worlds, load_posterior, world_scenario
+    from sim.report.summary_text import headline_day
     from sim.report.worlds_report import write_worlds_report
     from sim.scenario.load import load_scenario
 
@@ -52,12 +55,10 @@ def execute(args: argparse.Namespace) -> int:
     )
     started = time.perf_counter()
     results = run_jobs(jobs, what, args.workers, args.scheduler)
-    date = dates[0]
-    values = np.array([r.at(date.isoformat(), metric, app) for r in results], dtype=float)
-    if not np.all(np.isfinite(values)):
-        raise UsageError(f"--outcome {metric}:{app}: not a value of every run at {date}")
-    cube = values.reshape(len(names), len(worlds), args.reps)
-    runs = WorldRuns(names, worlds, cube)
+    date = headline_day(plain[0], dates)
+    outcome = (metric, app)
+    by_date = {d: _world_runs(results, names, worlds, args.reps, d, outcome) for d in dates}
+    runs = by_date[date]
     info = {
         "scenarios": names,
         "worlds": len(worlds),
@@ -69,9 +70,27 @@ def execute(args: argparse.Namespace) -> int:
         "wall_seconds": time.perf_counter() - started,
     }
     figures = _difference_figures(results, plain, args.reps)
-    write_worlds_report(runs, plain, info, out, figures, list(args.scenarios))
+    write_worlds_report(runs, plain, info, out, figures, list(args.scenarios), by_date)
     print(f"compared {what} -> {out}")
     return EXIT_OK
+
+
+def _world_runs(
+    results: list[Any],
+    names: list[str],
+    worlds: list[Any],
+    reps: int,
+    day: Any,
+    outcome: tuple[str, str],
+) -> WorldRuns:
+    """The outcome of every run on `day`, as (scenarios, worlds, seeds)."""
+    from sim.experiments.across_worlds import WorldRuns
+
+    metric, app = outcome
+    values = np.array([r.at(day.isoformat(), metric, app) for r in results], dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise UsageError(f"--outcome {metric}:{app}: not a value of every run at {day}")
+    return WorldRuns(names, worlds, values.reshape(len(names), len(worlds), reps))
 
 
 def _difference_figures(results: list[Any], plain: list[Any], reps: int) -> Callable[..., Any]:

@@ -30,7 +30,7 @@ from sim.report.scenario_notes import (
     notes_markdown,
     notes_sheets,
 )
-from sim.report.summary_text import compare_sentences, span
+from sim.report.summary_text import compare_sentences, headline_day
 from sim.report.units import in_millions
 from sim.report.workbook import write_workbook
 from sim.results.words import counted
@@ -95,8 +95,7 @@ def _opening(
 ) -> str:
     """The summary paragraph: each what-if's effect at the base's last key date (or the last
     table date when --at left it out)."""
-    key = span(cmp.results[cmp.names[0]][0].scenario)[1]
-    day = key if key in dates else dates[-1]
+    day = headline_day(cmp.results[cmp.names[0]][0].scenario, dates)
     shorts = {note.name: note.short() for note in notes}
     return paragraph(
         compare_sentences(cmp.names, len(cmp.seeds), diffs, ranked, outcome, day, shorts)

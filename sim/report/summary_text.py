@@ -32,6 +32,13 @@ def span(sc: Scenario) -> tuple[dt.date, dt.date]:
     return sc.horizon.start, sc.horizon.end
 
 
+def headline_day(sc: Scenario, dates: list[dt.date]) -> dt.date:
+    """The date a comparison's summary speaks of: the base's last key date, or the last
+    table date when --at left it out (plain and across-worlds comparisons alike)."""
+    key = span(sc)[1]
+    return key if key in dates else dates[-1]
+
+
 def millions(value: float) -> str:
     return f"{number(value / 1e6)} M"
 

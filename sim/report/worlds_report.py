@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.experiments.across_worlds import WorldRuns, effects_table
@@ -51,8 +52,10 @@ def write_worlds_report(
     out: Path,
     more_figures: Callable[[Path], list[Path]] | None = None,
     paths: list[Path] | None = None,
+    by_date: dict[Any, WorldRuns] | None = None,
 ) -> None:
-    """effects.csv, effects.png, summary.md, report.html and manifest.json (atomically);
+    """effects.csv, effects.png, summary.md, report.html and manifest.json (atomically), and
+    with `by_date` (the same runs read at each table date) effects-by-date.csv;
     `more_figures(folder)` writes further figures there, shown after effects.png. The
     summary opens with the effects in words, then the base's timeline and assumptions, and
     each scenario's description, overrides (with the scenario files, `paths`) and pins."""
@@ -63,15 +66,22 @@ def write_worlds_report(
     shown = in_millions(table, counts, ratios=ratios)
     sentences = worlds_sentences(runs, table, info)
     notes = _pinned(notes_for(scenarios, paths), info)
+    dated = _by_date(by_date or {})
+    dated_shown = in_millions(dated, counts, ratios=ratios)
     with atomic_folder(out) as tmp:
         for_csv(table, counts=counts, ratios=ratios).to_csv(tmp / "effects.csv", index=False)
         sheets = {"effects": shown, **notes_sheets(notes), **context_sheets(scenarios[0])}
+        if len(dated):
+            for_csv(dated, counts=counts, ratios=ratios).to_csv(
+                tmp / "effects-by-date.csv", index=False
+            )
+            sheets = {"effects": shown, "effects-by-date": dated_shown, **sheets}
         write_workbook(tmp / "tables.xlsx", sheets)
         fig = effects_figure(runs, info)
         fig.savefig(tmp / "effects.png", dpi=110)
         plt.close(fig)
         extra = more_figures(tmp / "figures") if more_figures else []
-        summary = _summary(shown, sentences, scenarios[0], notes, info)
+        summary = _summary(shown, sentences, scenarios[0], notes, info, dated_shown)
         (tmp / "summary.md").write_text(summary)
         body = "\n".join(
             [
@@ -82,12 +92,27 @@ def write_worlds_report(
                 "<h2>Effects across worlds</h2>",
                 f"<p>{_what(info)}</p>",
                 html_table(shown),
+                *([f"<h2>{DATED_TITLE}</h2>", html_table(dated_shown)] if len(dated) else []),
                 html_image(tmp / "effects.png", "effects across worlds"),
                 *(html_image(path, path.stem) for path in extra),
             ]
         )
         (tmp / "report.html").write_text(html_page("appsim comparison across worlds", body))
         write_json(tmp / "manifest.json", {**info, "files": file_list(tmp)})
+
+
+DATED_TITLE = "Effects across worlds at every table date"
+
+
+def _by_date(by_date: dict[Any, WorldRuns]) -> pd.DataFrame:
+    """effects_table at each date, one block of rows per date (the what-ifs only)."""
+    frames = [
+        effects_table(runs).iloc[1:].assign(date=day.isoformat()) for day, runs in by_date.items()
+    ]
+    if not frames:
+        return pd.DataFrame()
+    table = pd.concat(frames, ignore_index=True)
+    return table[["date", *[c for c in table.columns if c != "date"]]]
 
 
 def _what(info: dict[str, Any]) -> str:
@@ -117,10 +142,13 @@ def _summary(
     base: Scenario,
     notes: list[ScenarioNote],
     info: dict[str, Any],
+    dated: Any,
 ) -> str:
     lines = ["# Comparison across plausible worlds", "", "## Summary", ""]
     lines += [*(f"{s}\n" for s in sentences), *context_markdown(base), *notes_markdown(notes)]
     lines += ["## Effects across worlds", "", _what(info), "", markdown_table(shown), ""]
+    if len(dated):
+        lines += [f"## {DATED_TITLE}", "", markdown_table(dated), ""]
     return "\n".join(lines) + "\n"
 
 

@@ -238,6 +238,30 @@ def test_a_zero_effect_what_if_is_exactly_zero_in_every_world(calibrated, tmp_pa
     assert "effects" in assert_workbook(out)
 
 
+def test_effects_across_worlds_at_every_table_date(calibrated, tmp_path):
+    """The headline date is the base's last key date (as in a plain compare), and every
+    --at date gets its own rows; a what-if that starts mid-year is 0 before its start."""
+    later = tmp_path / "later.yaml"
+    later.write_text(
+        f"extends: {TINY}\nname: later\ndescription: more sign-ups from July\n"
+        "timeline:\n  boost:\n    type: campaign\n    app: bank\n"
+        "    start: 2020-07-01\n    end: 2020-12-31\n    acquisition_multiplier: 3.0\n"
+        "    source: assumption (test)\n"
+    )
+    out = tmp_path / "cmp"
+    worlds = ["--worlds", str(calibrated / "posterior.parquet"), "--n", "3", "--reps", "1"]
+    options = ["--workers", "1", "--outcome", "registered:bank", "--out", str(out)]
+    dates = ["--at", "2020-03-31,2020-12-31"]
+    assert main(["compare", str(TINY), str(later), *worlds, *dates, *options]) == 0
+    table = pd.read_csv(out / "effects-by-date.csv").set_index("date")
+    assert list(table.index) == ["2020-03-31", "2020-12-31"]
+    assert (table.loc["2020-03-31", ["effect_q05", "effect_q95"]] == 0).all()
+    assert (table.loc["2020-12-31", ["effect_q05", "effect_q50"]] > 0).all()
+    headline = pd.read_csv(out / "effects.csv").set_index("scenario").loc["later"]
+    assert headline["effect_q50"] == table.loc["2020-12-31", "effect_q50"]
+    assert "effects-by-date" in assert_workbook(out)
+
+
 def test_run_across_worlds_writes_bands(calibrated, tmp_path):
     out = tmp_path / "run"
     posterior = str(calibrated / "posterior.parquet")
