@@ -319,15 +319,22 @@ def test_validate_warns_where_a_what_if_pins_a_free_parameter(tmp_path, capsys):
     assert "apps.bank.engagement.activity_mean: pins a parameter the prior leaves free" in err
 
 
-def test_shipped_posterior_is_a_posterior_of_the_shipped_prior():
+@pytest.mark.parametrize(
+    ("prior_file", "folder"),
+    [
+        ("baseline-prior.yaml", "baseline-posterior"),
+        ("baseline-prior-12.yaml", "baseline-posterior-12"),
+    ],
+)
+def test_shipped_posterior_is_a_posterior_of_the_shipped_prior(prior_file, folder):
     """The committed worlds: one column per free parameter of the prior, weights summing to
     one, every value inside its prior's support, and more than a handful of distinct worlds."""
     from sim.experiments.prior import load_prior
     from sim.experiments.worlds import load_posterior
 
     root = Path(__file__).resolve().parents[2] / "scenarios" / "calibration"
-    prior = load_prior(root / "baseline-prior.yaml")
-    table = load_posterior(root / "baseline-posterior" / "posterior.parquet")
+    prior = load_prior(root / prior_file)
+    table = load_posterior(root / folder / "posterior.parquet")
     assert list(table.columns) == [*prior.parameters, "weight"]
     assert abs(table["weight"].sum() - 1.0) < 1e-9
     for path, parameter in prior.parameters.items():
