@@ -105,10 +105,8 @@ DATED_TITLE = "Effects across worlds at every table date"
 
 
 def _by_date(by_date: dict[Any, WorldRuns]) -> pd.DataFrame:
-    """effects_table at each date, one block of rows per date (the what-ifs only)."""
-    frames = [
-        effects_table(runs).iloc[1:].assign(date=day.isoformat()) for day, runs in by_date.items()
-    ]
+    """effects_table at each date, one block of rows per date."""
+    frames = [effects_table(runs).assign(date=day.isoformat()) for day, runs in by_date.items()]
     if not frames:
         return pd.DataFrame()
     table = pd.concat(frames, ignore_index=True)

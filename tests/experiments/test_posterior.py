@@ -253,7 +253,9 @@ def test_effects_across_worlds_at_every_table_date(calibrated, tmp_path):
     options = ["--workers", "1", "--outcome", "registered:bank", "--out", str(out)]
     dates = ["--at", "2020-03-31,2020-12-31"]
     assert main(["compare", str(TINY), str(later), *worlds, *dates, *options]) == 0
-    table = pd.read_csv(out / "effects-by-date.csv").set_index("date")
+    table = pd.read_csv(out / "effects-by-date.csv")
+    assert set(table.loc[table["date"] == "2020-03-31", "scenario"]) == {"tiny", "later"}
+    table = table[table["scenario"] == "later"].set_index("date")
     assert list(table.index) == ["2020-03-31", "2020-12-31"]
     assert (table.loc["2020-03-31", ["effect_q05", "effect_q95"]] == 0).all()
     assert (table.loc["2020-12-31", ["effect_q05", "effect_q50"]] > 0).all()
