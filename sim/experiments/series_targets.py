@@ -16,7 +16,6 @@ import datetime as dt
 import difflib
 import io
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from sim.errors import KeyPath, Problem, ScenarioError
 from sim.experiments.outcomes import METRICS, apps_of, outside, unknown
 from sim.experiments.target_spec import SeriesFile, Target
 from sim.scenario.inputs import Refused, read_input, why_unreadable
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, iso_day
 from sim.scenario.yamlio import LineMap
 
 COLUMNS = ("date", "app", "metric", "value")
@@ -162,13 +161,10 @@ def _target(
 
 
 def _date(text: str, bad: Problems, scenario: Scenario | None) -> dt.date | None:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        bad.add("date", "not a date; use YYYY-MM-DD", text)
-        return None
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        bad.add("date", "no such day in the calendar; use YYYY-MM-DD", text)
+        day = iso_day(text)
+    except ValueError as exc:
+        bad.add("date", str(exc), text)
         return None
     beyond = outside(day, scenario) if scenario else None
     if beyond:
