@@ -10,15 +10,12 @@ The public names are imported on first use, so that `python -m sim` starts (and 
 Ctrl-C) before numpy and pandas are loaded.
 """
 
-from __future__ import annotations
+# The first of appsim's code to run when it is started as a program: from this line on,
+# Ctrl-C is exit 130, never a traceback (sim/startup.py imports only built-in modules).
+from sim import startup
 
-# This is the first of appsim's code to run when it is started as a program (`python -m
-# sim` imports this package before it even looks for `sim.__main__`; the `appsim` script's
-# first import leads here too): from this line on, Ctrl-C is exit 130, never a traceback.
-from sim.cli import signals  # (it imports only the standard library)
-
-if signals.started_as_program():  # not when a notebook or a test imports appsim
-    signals.install_for_start()
+if startup.started_as_program():  # not when a notebook or a test imports appsim
+    startup.install()
 
 from importlib import import_module
 from typing import Any

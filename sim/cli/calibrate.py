@@ -6,17 +6,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.cli import argtypes
 from sim.cli.check import fit_csv, format_fit
-from sim.errors import EXIT_FAIL, EXIT_OK, ScenarioError, UsageError
+from sim.errors import EXIT_FAIL, EXIT_OK, UsageError
 from sim.report.folders import check_writable, markdown_table
 from sim.report.out_names import output_folder
 from sim.results.words import counted
-
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -69,8 +66,7 @@ def execute(args: argparse.Namespace) -> int:
         return posterior(args)
     scenario = load_scenario(args.scenario)
     targets = load_targets(args.targets, scenario)
-    spec = load_spec(args.spec)
-    refuse_too_coarse(scenario, spec.scale, args.spec)
+    spec = load_spec(args.spec, args.scenario)
     if args.trials:
         spec = spec.model_copy(update={"trials": args.trials})
     out = output_folder(args.out, Path("reports") / f"{scenario.name}-calibration")
@@ -116,16 +112,6 @@ def _write_fit_of(fitted: Path, targets: Any, spec: Any, out: Path) -> list[str]
     (out / "fit.md").write_text(shown + "\n")
     print(shown)
     return [str(t) for t in table.loc[~table["pass"], "target"]]
-
-
-def refuse_too_coarse(scenario: Scenario, scale: float, spec: Path) -> None:
-    """The search runs at the spec's scale: one that leaves no agent is the spec's mistake."""
-    from sim.scenario.yamlio import load_tree
-
-    too_coarse = scenario.too_coarse(scale)
-    if too_coarse:
-        _, lines = load_tree(spec)
-        raise ScenarioError([lines.problem(("scale",), too_coarse, scale)])
 
 
 def write_fitted(

@@ -32,9 +32,8 @@ def unique_names(names: list[str]) -> None:
 
 
 def table_dates(text: str | None, scenario: Any) -> list[Any]:
-    import datetime as dt
-
     from sim.errors import UsageError
+    from sim.scenario.schema import iso_day
 
     start, end = scenario.horizon.start, scenario.horizon.end
     if not text:
@@ -42,9 +41,9 @@ def table_dates(text: str | None, scenario: Any) -> list[Any]:
     out = []
     for part in text.split(","):
         try:
-            day = dt.date.fromisoformat(part.strip())
-        except ValueError:
-            raise UsageError(f"--at: not a date (YYYY-MM-DD): {part!r}") from None
+            day = iso_day(part.strip())
+        except ValueError as exc:
+            raise UsageError(f"--at: {exc} (got {part!r})") from None
         if not start <= day <= end:
             raise UsageError(f"--at: {day} is outside the horizon {start}..{end}")
         out.append(day)
@@ -52,17 +51,25 @@ def table_dates(text: str | None, scenario: Any) -> list[Any]:
 
 
 def same_horizon(paths: list[Path], scenarios: list[Any]) -> None:
-    """Paired differences need the same days in every run: refuse other horizons."""
-    from sim.errors import UsageError
+    """Paired differences need the same days in every run: refuse other horizons, each
+    located at the line of the scenario's horizon end (or start) that differs."""
+    from sim.errors import ScenarioError
+    from sim.scenario.yamlio import load_tree
 
     first = scenarios[0].horizon
+    problems = []
     for path, scenario in zip(paths[1:], scenarios[1:], strict=True):
         h = scenario.horizon
+        key = "start" if h.start != first.start else "end"
         if (h.start, h.end) != (first.start, first.end):
-            raise UsageError(
-                f"scenarios must share a horizon to be compared: {path} runs "
+            message = (
+                f"scenarios must share a horizon to be compared: this one runs "
                 f"{h.start}..{h.end}, {paths[0]} runs {first.start}..{first.end}"
             )
+            _, lines = load_tree(path)
+            problems.append(lines.problem(("horizon", key), message, getattr(h, key)))
+    if problems:
+        raise ScenarioError(problems)
 
 
 def parse_outcome(text: str, scenarios: list[Any]) -> tuple[str, str]:

@@ -11,9 +11,7 @@ nothing but the standard library: it is installed before anything else is loaded
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
 from types import FrameType
 
 EXIT_TERMINATED = 128 + signal.SIGTERM  # the shell's convention: 128 + the signal's number
@@ -39,30 +37,6 @@ def install() -> None:
     for signum, handler in ((signal.SIGINT, _on_sigint), (signal.SIGTERM, _on_sigterm)):
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, handler)
-
-
-def started_as_program() -> bool:
-    """Whether this process is appsim the program (`python -m sim`, the `appsim` script)
-    rather than a program that imports it: while `python -m` looks for the module it runs,
-    which imports the package first, argv[0] is "-m"."""
-    argv0 = (getattr(sys, "argv", None) or [""])[0]
-    return argv0 == "-m" or os.path.basename(argv0).removesuffix(".exe") == "appsim"
-
-
-def install_for_start() -> None:
-    """Until `install` (in `main`): a signal ends appsim at once, quietly. Python is still
-    finding and loading appsim's modules; an exception raised there would print a traceback
-    before any of appsim's handlers could catch it, and nothing has been written yet."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, _exit_at_start)
-
-
-def _exit_at_start(signum: int, frame: FrameType | None) -> None:
-    ignore()
-    what, code = describe(Terminated() if signum == signal.SIGTERM else KeyboardInterrupt())
-    sys.stderr.write(f"{what}; nothing was written\n")
-    raise SystemExit(code)  # unwinds without a traceback, wherever the start had got to
 
 
 def ignore() -> None:

@@ -10,16 +10,16 @@ or a Dask cluster, like `compare` and `sweep`.
 
 from __future__ import annotations
 
-import copy
 import sys
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from sim.errors import Problem, ScenarioError, dotted
+from sim.errors import Problem, ScenarioError
+from sim.experiments.ranges import bound_checks, range_problems, with_values
 from sim.experiments.targets import TargetSet, loss
-from sim.scenario.load import pydantic_problem, scenario_from_dict, scenario_from_tree
+from sim.scenario.load import load_scenario, pydantic_problem, scenario_from_dict
 from sim.scenario.schema import Model
 from sim.scenario.yamlio import LineMap, load_tree
 
@@ -47,24 +47,30 @@ class CalibrationSpec(Model):
     source: str = ""
 
 
-def load_spec(path: str | Path) -> CalibrationSpec:
+def load_spec(path: str | Path, base: str | Path | None = None) -> CalibrationSpec:
+    """Read and validate a calibration spec; with the `base` scenario, also check its scale
+    and every parameter's bounds (and a value between them) against that scenario."""
     tree, lines = load_tree(path)
     try:
-        return CalibrationSpec.model_validate(tree)
+        spec = CalibrationSpec.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None
+    if base is not None:
+        problems = _problems_against(spec, lines, base)
+        if problems:
+            raise ScenarioError(problems)
+    return spec
 
 
-def with_values(tree: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
-    """A copy of a scenario tree with each dotted key path set to its value."""
-    out = copy.deepcopy(tree)
-    for path, value in values.items():
-        node = out
-        *parents, leaf = path.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[leaf] = value
-    return out
+def _problems_against(spec: CalibrationSpec, lines: LineMap, base: str | Path) -> list[Problem]:
+    """The spec's scale and bounds checked against the scenario `base`."""
+    problems = []
+    too_coarse = load_scenario(base).too_coarse(spec.scale)
+    if too_coarse:
+        problems.append(lines.problem(("scale",), too_coarse, spec.scale))
+    base_tree, base_lines = load_tree(base)
+    scale = None if too_coarse else spec.scale  # (said once, not again for every bound)
+    return problems + bound_problems(spec.parameters, lines, base_tree, base_lines, scale)
 
 
 def check_paths(tree: dict[str, Any], spec: CalibrationSpec, label: str) -> None:
@@ -83,54 +89,11 @@ def bound_problems(
     tree_lines: LineMap,
     scale: float | None = None,
 ) -> list[Problem]:
-    """What is wrong with each parameter's `low` and `high`, each set alone in the scenario
-    `tree` (the other parameters at the scenario's values), located at the spec's line of the
-    bound (`lines`); with `scale`, a bound that leaves no agent at that scale is one too."""
-    problems = []
-    for name, p in parameters.items():
-        unknown = _not_a_key(tree, name)
-        if unknown:
-            problems.append(lines.problem(("parameters", name), unknown, show=False))
-            continue
-        for bound, value in (("low", p.low), ("high", p.high)):
-            why, show = _invalid_with(tree, tree_lines, name, value, scale)
-            if why:
-                problems.append(lines.problem(("parameters", name, bound), why, value, show=show))
-    return problems
-
-
-def _not_a_key(tree: dict[str, Any], name: str) -> str | None:
-    """Why the key path `name` cannot be set in `tree` (a missing mapping on the way, or a
-    value that is not a mapping), or None. The last key may be missing: it has a default."""
-    node: Any = tree
-    parts = name.split(".")
-    for i, key in enumerate(parts[:-1]):
-        if not isinstance(node, dict) or key not in node:
-            where = dotted(tuple(parts[:i])) or "the top level"
-            valid = sorted(node) if isinstance(node, dict) else []
-            return f"not a key path of the scenario: {where} has no {key!r}; valid: {valid}"
-        node = node[key]
-    if not isinstance(node, dict):
-        return f"not a key path of the scenario: {'.'.join(parts[:-1])} is not a mapping"
-    return None
-
-
-def _invalid_with(
-    tree: dict[str, Any], tree_lines: LineMap, name: str, value: float, scale: float | None
-) -> tuple[str | None, bool]:
-    """Why the scenario with `name` set to `value` is not valid (or not at `scale`), and
-    whether the message wants the value appended; (None, False) if it is valid."""
-    try:
-        scenario = scenario_from_tree(with_values(tree, {name: value}), tree_lines)
-    except ScenarioError as exc:
-        own = [p for p in exc.problems if p.path == tuple(name.split("."))]
-        if own:
-            return f"outside what the scenario allows: {own[0].message}", True
-        return f"with {name} = {value:g} the scenario is invalid: {exc.problems[0]}", False
-    too_coarse = scenario.too_coarse(scale) if scale else None
-    if too_coarse:
-        return f"at the spec's scale {scale:,.10g}, {too_coarse}", True
-    return None, False
+    """What is wrong with each parameter's `low` and `high` and a value between them, each
+    set alone in the scenario `tree`, located at the spec's line of the bound (`lines`);
+    with `scale`, a bound that leaves no agent at that scale is one too."""
+    checks = {name: bound_checks(p.low, p.high) for name, p in parameters.items()}
+    return range_problems(checks, lines, tree, tree_lines, scale)
 
 
 def _current_values(tree: dict[str, Any], spec: CalibrationSpec) -> dict[str, float]:

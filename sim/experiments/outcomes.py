@@ -44,7 +44,8 @@ def unknown(kind: str, name: str, valid: Iterable[str]) -> str | None:
     valid = list(valid)
     if name in valid:
         return None
-    close = difflib.get_close_matches(name, valid, n=1)
+    same_letters = [v for v in valid if v.lower() == name.lower()]  # MAU for mau
+    close = same_letters or difflib.get_close_matches(name, valid, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown {kind}; {hint}valid: {', '.join(valid)}"
 

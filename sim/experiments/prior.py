@@ -20,10 +20,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from sim.errors import ScenarioError
-from sim.scenario.load import pydantic_problem
+from sim.errors import Problem, ScenarioError
+from sim.experiments.ranges import INSIDE, INSIDE_LEAD, Check, bound_checks, range_problems
+from sim.scenario.load import load_scenario, pydantic_problem
 from sim.scenario.schema import Model
-from sim.scenario.yamlio import load_tree
+from sim.scenario.yamlio import LineMap, load_tree
 
 
 class PriorParameter(Model):
@@ -41,11 +42,33 @@ class PriorParameter(Model):
         for key in _NEEDS[self.dist]:
             if getattr(self, key) is None:
                 raise ValueError(f"a {self.dist} prior needs {', '.join(_NEEDS[self.dist])}")
+        takes = _TAKES[self.dist]
+        ignored = [k for k in _SHAPES if getattr(self, k) is not None and k not in takes]
+        if ignored:
+            raise ValueError(_ignored_message(self.dist, ignored))
+        if self.dist == "beta" and (self.low is None) != (self.high is None):
+            raise ValueError("a beta prior takes both low and high, or neither (then [0, 1])")
         if self.low is not None and self.high is not None and not self.low < self.high:
             raise ValueError(f"low must be below high (got {self.low:g} and {self.high:g})")
         if self.dist == "loguniform" and (self.low or 0) <= 0:
             raise ValueError("a loguniform prior needs low > 0")
         return self
+
+    def range_checks(self) -> list[Check]:
+        """The values of this prior's support to try in the scenario: its ends (a normal's
+        at mean -/+ REACH sd) and a value inside, each located at the key that sets it."""
+        if self.dist == "normal":
+            mean, sd = float(self.mean or 0), float(self.sd or 1)
+            lead = (
+                f"a normal prior reaches any value (tried at mean -/+ {REACH} sd; use "
+                "truncnormal with low and high): "
+            )
+            ends = [(("mean",), mean - REACH * sd, lead), (("mean",), mean + REACH * sd, lead)]
+            return [*ends, ((), mean + INSIDE * sd, INSIDE_LEAD)]
+        if self.low is None or self.high is None:  # a beta on its default [0, 1]
+            lead = "a beta prior without low and high spans [0, 1]: "
+            return [(("dist",), 0.0, lead), (("dist",), 1.0, lead), ((), INSIDE, INSIDE_LEAD)]
+        return bound_checks(self.low, self.high)
 
     def scipy(self) -> tuple[str, tuple[float, ...]]:
         """The scipy.stats name and arguments of this distribution."""
@@ -75,6 +98,15 @@ class PriorParameter(Model):
         return getattr(scipy.stats, name)(*args)
 
 
+REACH = 40  # sd either side of a normal prior's mean at which its reach is tried
+_SHAPES = ("low", "high", "a", "b", "mean", "sd")
+_TAKES: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "loguniform": ("low", "high"),
+    "beta": ("a", "b", "low", "high"),
+    "normal": ("mean", "sd"),
+    "truncnormal": ("mean", "sd", "low", "high"),
+}
 _NEEDS: dict[str, tuple[str, ...]] = {
     "uniform": ("low", "high"),
     "loguniform": ("low", "high"),
@@ -82,6 +114,15 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "normal": ("mean", "sd"),
     "truncnormal": ("mean", "sd", "low", "high"),
 }
+
+
+def _ignored_message(dist: str, ignored: list[str]) -> str:
+    """Why keys a distribution would silently ignore are refused."""
+    hint = "; to cut a normal to [low, high], use dist: truncnormal" if dist == "normal" else ""
+    return (
+        f"a {dist} prior takes no {', '.join(ignored)} (it would ignore them); it takes "
+        f"{', '.join(_TAKES[dist])}{hint}"
+    )
 
 
 class Prior(Model):
@@ -98,10 +139,28 @@ class Prior(Model):
         return {p: d.frozen().rvs(size=n, random_state=rng) for p, d in self.parameters.items()}
 
 
-def load_prior(path: str | Path) -> Prior:
-    """Read and validate a prior file; every problem located as file:line: key."""
+def load_prior(path: str | Path, base: str | Path | None = None) -> Prior:
+    """Read and validate a prior file; every problem located as file:line: key. With the
+    `base` scenario, also check the scale and every prior's support against that scenario."""
     tree, lines = load_tree(path)
     try:
-        return Prior.model_validate(tree)
+        prior = Prior.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None
+    if base is not None:
+        problems = _problems_against(prior, lines, base)
+        if problems:
+            raise ScenarioError(problems)
+    return prior
+
+
+def _problems_against(prior: Prior, lines: LineMap, base: str | Path) -> list[Problem]:
+    """The prior's scale and supports checked against the scenario `base`."""
+    problems = []
+    too_coarse = load_scenario(base).too_coarse(prior.scale)
+    if too_coarse:
+        problems.append(lines.problem(("scale",), too_coarse, prior.scale))
+    base_tree, base_lines = load_tree(base)
+    checks = {name: p.range_checks() for name, p in prior.parameters.items()}
+    scale = None if too_coarse else prior.scale
+    return problems + range_problems(checks, lines, base_tree, base_lines, scale)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import KeyPath, Problem, ScenarioError
 from sim.experiments.outcomes import reading_problems
 from sim.experiments.series_targets import read_series
 from sim.experiments.target_spec import Target, TargetSet
@@ -32,16 +32,34 @@ def load_targets(path: str | Path, scenario: Scenario | None = None) -> TargetSe
         targets = TargetSet.model_validate(tree)
     except ValidationError as exc:
         raise ScenarioError([pydantic_problem(err, tree, lines) for err in exc.errors()]) from None
+    problems = _cross_problems(targets, scenario, lines) if scenario is not None else []
     for i, series in enumerate(targets.series):
-        rows = read_series(Path(path).parent / series.file, series, lines, ("series", i, "file"))
+        where = ("series", i, "file")
+        try:
+            rows = read_series(Path(path).parent / series.file, series, lines, where, scenario)
+        except ScenarioError as exc:
+            problems += exc.problems
+            continue
+        problems += _clashes(rows, targets, lines, where)
         targets.targets.update(rows)
+    if problems:
+        raise ScenarioError(problems)
     if not targets.targets:
-        raise ScenarioError([lines.problem(("targets",), "no targets (and no series rows)")])
-    if scenario is not None:
-        problems = _cross_problems(targets, scenario, lines)
-        if problems:
-            raise ScenarioError(problems)
+        raise ScenarioError(
+            [lines.problem(("targets",), "no targets (and no series rows)", show=False)]
+        )
     return targets
+
+
+def _clashes(
+    rows: dict[str, Target], targets: TargetSet, lines: LineMap, where: KeyPath
+) -> list[Problem]:
+    """A series row named like a target already read would silently replace it."""
+    return [
+        lines.problem(where, f"a row of this CSV is named {name!r}, as a target before it")
+        for name in rows
+        if name in targets.targets
+    ]
 
 
 def _cross_problems(targets: TargetSet, scenario: Scenario, lines: LineMap) -> list[Problem]:

@@ -59,12 +59,20 @@ def _iso_date(value: object) -> object:
     time) or other text is refused, and an impossible day (2019-02-30) said to be one."""
     if isinstance(value, dt.date):  # (a datetime too: the schema then asks for no time)
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("no such day in the calendar; use YYYY-MM-DD") from None
+    if isinstance(value, str):
+        return iso_day(value)
     raise ValueError("not a date; use YYYY-MM-DD")
+
+
+def iso_day(text: str) -> dt.date:
+    """The day written YYYY-MM-DD (only so: Python also reads 20200630 and 2020-W26-2);
+    a ValueError says which of the two is wrong, the form or the day."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("not a date; use YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("no such day in the calendar; use YYYY-MM-DD") from None
 
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]

@@ -182,6 +182,46 @@ def test_ctrl_c_from_the_first_line_of_appsim_is_exit_130(tmp_path: Path, after:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("module", ["sim.cli", "sim.cli.signals"])
+def test_ctrl_c_as_the_package_starts_loading_is_exit_130(module: str):
+    """The console script's first import runs `sim/__init__.py`; a Ctrl-C as it imports
+    its first module (once before the handlers: their own module imported the standard
+    `signal`, and with it enum, functools and collections, tens of milliseconds cold) is a
+    clean exit 130. Only built-in modules come before the handlers now."""
+    probe = (
+        "import importlib.abc, os, signal, sys\n"
+        "class CtrlC(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            os.kill(os.getpid(), signal.SIGINT)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, CtrlC())\n"
+        "sys.argv[0] = 'appsim'\n"
+        "from sim.cli.app import main\n"
+        "sys.exit(main(['--help']))\n"
+    )
+    done = run_probe(probe)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 130 and "interrupted" in done.stderr
+
+
+def test_the_handlers_come_before_any_module_that_is_not_built_in():
+    """What `sim/__init__.py` runs before its handlers are installed imports only modules
+    compiled into Python (a module from disk is milliseconds to seconds of a window)."""
+    probe = (
+        "import importlib.util, sys\n"
+        "spec = importlib.util.spec_from_file_location('startup', 'sim/startup.py')\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "before = set(sys.modules)\n"
+        "spec.loader.exec_module(module)\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    done = run_probe(probe)
+    assert done.returncode == 0, done.stderr
+    loaded = eval(done.stdout)
+    assert all(name in sys.builtin_module_names for name in loaded), loaded
+
+
 def test_importing_appsim_leaves_ctrl_c_alone():
     """Only appsim the program answers Ctrl-C from its first line: a notebook or a test that
     imports it keeps its own KeyboardInterrupt."""

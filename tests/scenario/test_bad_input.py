@@ -1,8 +1,12 @@
-"""The bad-input corpus: every broken scenario gives exit 2 and a located message.
+"""The bad-input corpus: every broken input gives exit 2 and a located message.
 
 Each file of tests/bad/ is listed in EXPECTED.tsv with a fragment its message must contain.
 Every message must read `error: FILE:LINE: KEY.PATH: ...` (the key path may be
-`(top level)` for whole-file problems), with no traceback and nothing written.
+`(top level)` for whole-file problems), with no traceback and nothing written. A file is a
+scenario (`appsim validate FILE`) unless its name says otherwise: `prior-*.yaml` is a prior
+(`appsim calibrate tiny.yaml --posterior FILE`), `spec-*.yaml` a calibration spec
+(`--spec FILE`), `series-*.csv` a series CSV that a targets file names (`appsim check`), each
+read against tests/scenarios/tiny.yaml.
 """
 
 from __future__ import annotations
@@ -26,19 +30,46 @@ CASES = [
 LOCATED = re.compile(r"^error: (?P<file>[^:]+):(?P<line>\d+): (?P<key>[^:]+): .+", re.M)
 
 
+TINY = Path(__file__).parents[1] / "scenarios" / "tiny.yaml"
+TARGETS = """\
+source: test
+targets:
+  bank_dau:
+    {metric: dau, app: bank, date: 2020-12-31, relation: "~=", value: 5000, band: [3000, 8000]}
+"""
+
+
 def validate(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     code = main(["validate", str(path)])
     return code, capsys.readouterr().err
 
 
+def command_for(path: Path, tmp: Path) -> list[str]:
+    """The command that reads the corpus file `path` (see the module's docstring)."""
+    targets = tmp / "targets.yaml"
+    targets.write_text(TARGETS)
+    calibrate = ["calibrate", str(TINY), "--targets", str(targets), "--out", str(tmp / "out")]
+    if path.name.startswith("prior-"):
+        return [*calibrate, "--posterior", str(path)]
+    if path.name.startswith("spec-"):
+        return [*calibrate, "--spec", str(path)]
+    if path.name.startswith("series-"):
+        series = f"series:\n  - {{file: {path}, rel_tol: 0.1, source: test}}\n"
+        targets.write_text(TARGETS + series)
+        return ["check", str(TINY), "--targets", str(targets), "--out", str(tmp / "out")]
+    return ["validate", str(path)]
+
+
 @pytest.mark.parametrize(("name", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_bad_file_gives_a_located_error(name, expected, capsys):
-    code, err = validate(BAD / name, capsys)
+def test_bad_file_gives_a_located_error(name, expected, capsys, tmp_path):
+    code = main(command_for(BAD / name, tmp_path))
+    err = capsys.readouterr().err
     assert code == 2, err
     assert expected in err, err
     match = LOCATED.search(err)
     assert match, f"not file:line: key: message -> {err}"
     assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["targets.yaml"]  # nothing written
 
 
 def test_corpus_is_large_enough():

@@ -94,6 +94,33 @@ def test_compare_refuses_different_horizons(tmp_path, capsys, tiny_tree):
     tiny_tree["horizon"] = {"start": "2020-01-01", "end": "2021-06-30"}
     err = compare(tmp_path, capsys, second=tiny_tree)
     assert "scenarios must share a horizon" in err and "2021-06-30" in err
+    assert f"{tmp_path / 'b.yaml'}:" in err and ": horizon.end: " in err  # located
+
+
+@pytest.mark.parametrize(
+    ("at", "fragment"),
+    [
+        ("20200630", "--at: not a date; use YYYY-MM-DD (got '20200630')"),
+        ("2020-W26-2", "--at: not a date; use YYYY-MM-DD"),
+        ("2020-02-30", "--at: no such day in the calendar; use YYYY-MM-DD"),
+    ],
+)
+def test_compare_reads_at_dates_only_as_yyyy_mm_dd(tmp_path, capsys, at, fragment):
+    assert fragment in compare(tmp_path, capsys, "--at", at)
+
+
+def test_posterior_calibration_refuses_a_misspelt_target_too(tmp_path, capsys):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS)
+    prior = tmp_path / "prior.yaml"
+    prior.write_text(
+        "scale: 20\nparameters:\n"
+        "  apps.bank.adoption.p_per_year: {dist: uniform, low: 0.1, high: 0.3, source: x}\n"
+    )
+    argv = ["calibrate", str(HERE / "scenarios" / "tiny.yaml"), "--targets", str(targets)]
+    err = refused(capsys, [*argv, "--posterior", str(prior), "--out", str(tmp_path / "out")])
+    assert "targets.bad_app.app: unknown app" in err
+    assert not (tmp_path / "out").exists()
 
 
 SWEEP = """\
