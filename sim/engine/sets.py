@@ -137,7 +137,7 @@ class SegmentSets:
         self.codes = np.array(segments, dtype=np.uint8)
 
     def __len__(self) -> int:
-        return sum(len(s) for s in self.sets)
+        return sum([s.n for s in self.sets])  # (the recorder asks for every app every day)
 
     def sizes(self) -> np.ndarray:
         """Members per segment, in the order of `segments`."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ class Stream(np.random.Generator):
     def __init__(self, bits: np.random.BitGenerator):
         super().__init__(bits)
         self.pointers = bit_generator_pointers(bits)
+        self.rewind: Callable[[int], None] | None = None  # set by `_rewindable`
 
 
 def bit_generator_pointers(bits: np.random.BitGenerator) -> np.ndarray:
@@ -62,6 +64,9 @@ class Streams:
             words = _seed_sequence(self.seed, key).generate_state(2, np.uint64)
             self._daily[key] = _rewindable(np.random.Philox(key=words))
         generator, state = self._daily[key]
+        if generator.rewind is not None:
+            generator.rewind(day)
+            return generator
         # rewinding the stream's one generator to a prepared state costs a sixteenth of
         # making a new one (and a quarter of editing the generator's own state)
         state["state"]["counter"][3] = day
@@ -89,7 +94,47 @@ def _rewindable(bits: np.random.Philox) -> tuple[Stream, dict[str, Any]]:
     state: dict[str, Any] = dict(bits.state)
     state["state"] = {**state["state"], "counter": np.zeros(4, np.uint64)}
     state.update(buffer_pos=4, has_uint32=0, uinteger=0)
-    return Stream(bits), state
+    stream = Stream(bits)
+    stream.rewind = _raw_rewind(stream, state)
+    return stream, state
+
+
+def _raw_rewind(stream: Stream, state: dict[str, Any]) -> Callable[[int], None] | None:
+    """A function that rewinds the stream to `state` at a day by writing numpy's Philox
+    state struct in place (its counter, then buffer position, buffer, has_uint32 and
+    uinteger: numpy's philox.h), in half the time of setting `bit_generator.state` from
+    a dict, which a run does 60,000 times. Checked once against setting the state: None
+    (rewind through the dict) if this numpy lays the struct out otherwise."""
+    bits = stream.bit_generator
+    words = np.ctypeslib.as_array((ctypes.c_uint64 * 8).from_address(int(stream.pointers[0])))
+    counter = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(int(words[0])))
+    # buffer_pos (an int, then padding), the four buffered words, has_uint32 and uinteger
+    tail = np.array([state["buffer_pos"], *state["buffer"], 0], np.uint64)
+    day = np.zeros(4, np.uint64)
+
+    def rewind(d: int) -> None:
+        day[3] = d
+        counter[:] = day
+        words[2:] = tail
+
+    saved = bits.state
+    rewind(2557)
+    made = bits.state
+    bits.state = saved
+    state["state"]["counter"][3] = 2557
+    if _same_state(made, state):
+        return rewind
+    return None
+
+
+def _same_state(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    def flat(s: Mapping[str, Any]) -> tuple[Any, ...]:
+        inner = s["state"]
+        return (s["bit_generator"], tuple(inner["counter"].tolist()), tuple(inner["key"].tolist()),
+                tuple(np.asarray(s["buffer"]).tolist()), s["buffer_pos"], s["has_uint32"],
+                s["uinteger"])  # fmt: skip
+
+    return flat(a) == flat(b)
 
 
 # counter-based 16-bit draws of the activity step: its compiled loop makes them on the fly
