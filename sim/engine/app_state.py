@@ -50,7 +50,10 @@ class Release:
     half_life_days: float
 
     def factor(self, kind: str, day: int) -> float:
-        return self.excess.get(kind, 0.0) * 0.5 ** ((day - self.day) / self.half_life_days)
+        excess = self.excess.get(kind, 0.0)
+        if excess == 0.0:  # no boost of this kind (the product below would be 0.0 too)
+            return 0.0
+        return excess * 0.5 ** ((day - self.day) / self.half_life_days)
 
 
 @dataclass

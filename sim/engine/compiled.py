@@ -129,3 +129,48 @@ def _python_below_mask(a: Any, b: Any, start: int) -> int:
 
 
 prefetch, trailing_zeros, below_mask = _intrinsics()
+
+
+def _generator_intrinsic() -> Any:
+    """`generator_at(pointers)`: inside a compiled loop, the numpy Generator whose bit
+    generator's addresses are `pointers` (a uint64 array, `sim.model.streams.Stream`), as
+    numba's own Generator value: its draws (`rng.binomial`, `rng.geometric`, `rng.random`)
+    are numpy's numbers from the same state, which they advance in place. numba builds that
+    value from a Generator argument in about 17 us a call (attribute lookups and ctypes
+    casts); built here from the addresses it costs nothing. It holds no reference: the
+    Stream must outlive the call, as the caller's does. Without numba: None."""
+    try:
+        from llvmlite import ir
+        from numba import types
+        from numba.core import cgutils
+        from numba.extending import intrinsic
+    except ImportError:
+        return None
+    generator = types.NumPyRandomGeneratorType("generator_at")
+    bit_generator = types.NumPyRandomBitGeneratorType("bit_generator")
+    # the members of numba's bit generator model (numba/np/random/generator_core.py), in
+    # the order of the Stream's pointers; its `parent` and the Generator's `meminfo` and
+    # `parent` stay null (no Python object to box back, nothing to release)
+    fields = ("state_address", "state", "fnptr_next_uint64", "fnptr_next_uint32",
+              "fnptr_next_double", "bit_generator")  # fmt: skip
+
+    @intrinsic
+    def generator_at(typingctx, pointers):
+        if not (isinstance(pointers, types.Array) and pointers.dtype == types.uint64):
+            return None
+
+        def codegen(context, builder, signature, args):
+            data = context.make_array(signature.args[0])(context, builder, args[0]).data
+            bits = cgutils.create_struct_proxy(bit_generator)(context, builder)
+            for i, name in enumerate(fields):
+                setattr(bits, name, builder.load(builder.gep(data, [ir.IntType(64)(i)])))
+            made = cgutils.create_struct_proxy(generator)(context, builder)
+            made.bit_generator = bits._getvalue()
+            return made._getvalue()
+
+        return generator(pointers), codegen
+
+    return generator_at
+
+
+generator_at = _generator_intrinsic()

@@ -28,6 +28,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
+from sim.engine import draws
 from sim.engine.compiled import use_compiled
 from sim.engine.kernels import propensity as kernels
 from sim.engine.kernels.propensity import STEPS, TAIL_STEPS
@@ -69,7 +70,8 @@ class PropensityTables:
 
     def draw(self, rng: np.random.Generator, segs: np.ndarray) -> np.ndarray:
         """One propensity per agent of segments `segs` (float32), from one uniform each."""
-        return self.quantiles(rng.random(len(segs)), self.table_of[segs]).astype(np.float32)
+        u = draws.uniforms(rng, len(segs))
+        return self.quantiles(u, self.table_of[segs]).astype(np.float32)
 
     def quantiles(self, u: np.ndarray, table: np.ndarray) -> np.ndarray:
         """The quantiles at probabilities `u` of the Betas of tables `table` (float64)."""

@@ -149,9 +149,10 @@ class Recorder:
     # -- closing a day or a month ------------------------------------------------------
     def close_day(self, day: int) -> None:
         for app in self.apps:
-            self.daily["registered"][day, app.index] = app.n_registered()
-            self.daily["engaged"][day, app.index] = app.n_engaged()
-            self.daily["lapsed"][day, app.index] = app.n_lapsed()
+            engaged, lapsed = app.n_engaged(), app.n_lapsed()
+            self.daily["registered"][day, app.index] = engaged + lapsed
+            self.daily["engaged"][day, app.index] = engaged
+            self.daily["lapsed"][day, app.index] = lapsed
         self.suite["registered"][day] = self.suite_registered
         end = day + PAST + 1
         self.windows["wau"][day] = self.hist[:, end - 7 : end].sum(axis=1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import draws
 from sim.engine.compiled import use_compiled
 from sim.engine.kernels import sets as kernels
 from sim.engine.kernels.sets import NO_SET
@@ -136,7 +137,7 @@ class SegmentSets:
         self.codes = np.array(segments, dtype=np.uint8)
 
     def __len__(self) -> int:
-        return sum(len(s) for s in self.sets)
+        return sum([s.n for s in self.sets])  # (the recorder asks for every app every day)
 
     def sizes(self) -> np.ndarray:
         """Members per segment, in the order of `segments`."""
@@ -203,7 +204,7 @@ class SegmentSets:
         total = int(counts.sum())
         if total == 0:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.uint8)
-        uniforms = rng.random(total)
+        uniforms = draws.uniforms(rng, total)
         taken = np.empty(total, dtype=np.int32)
         if use_compiled(kernels.take_by_index):
             dense = tuple(m.ids for m in self.sets)

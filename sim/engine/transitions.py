@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine import draws
 from sim.engine.app_state import AppState
 from sim.engine.compiled import use_compiled
 from sim.engine.kernels import transitions as kernels
@@ -49,7 +50,7 @@ def register(
     some start dormant. Returns the ids that start engaged."""
     propensity = draw_propensity(rng, app, segs)
     share = app.never_active[segs] if dormant_share is None else dormant_share
-    engaged = rng.random(len(ids)) >= share
+    engaged = draws.uniforms(rng, len(ids)) >= share
     if not use_compiled(kernels.register):
         app.reg_month[ids] = reg
         app.propensity[ids] = propensity
@@ -126,11 +127,11 @@ def lapse_days(
     hazard = lapse_hazard(app.lapse_hazard[segs], propensity.astype(np.float64), exponent)
     horizon = LAST_DAY - day  # any wait past it (tiny hazards give huge ones) is "never"
     if hazard.min() > 0:  # the usual case: no mask to build
-        wait = rng.geometric(hazard)
+        wait = draws.geometric(rng, hazard)
     else:
         wait = np.full(len(hazard), horizon, dtype=np.int64)
         live = hazard > 0
-        wait[live] = rng.geometric(hazard[live])
+        wait[live] = draws.geometric(rng, hazard[live])
     return (day + np.minimum(wait, horizon)).astype(np.int16)
 
 
@@ -161,7 +162,7 @@ def lapse_due(app: AppState, day: int) -> int:
 def reactivate(app: AppState, day: int, rng: np.random.Generator, multipliers: np.ndarray) -> int:
     """Dormant users come back at their segment's hazard times the levers' multiplier."""
     rates = app.reactivation_hazard * multipliers[app.seg_index]
-    counts = rng.binomial(app.lapsed.sizes(), np.clip(rates, 0.0, 1.0))
+    counts = draws.binomial(rng, app.lapsed.sizes(), np.clip(rates, 0.0, 1.0))
     ids, segs = app.lapsed.take(rng, counts)
     if len(ids):
         engage(app, ids, segs, rng, day)
@@ -182,7 +183,7 @@ def bass_adoptions(
     mouth = word_of_mouth(app.registered_count.sum(), potential.sum())
     hazard = adoption_hazard(app.p_per_day, app.q_per_day, mouth, acquisition[index])
     remaining = np.maximum(potential - app.registered_count[index], 0).astype(np.int64)
-    return app.pool.take(rng, rng.binomial(remaining, hazard))
+    return app.pool.take(rng, draws.binomial(rng, remaining, hazard))
 
 
 def pick_from_pool(app: AppState, candidates: np.ndarray, segment_of: np.ndarray) -> np.ndarray:

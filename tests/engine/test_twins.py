@@ -20,6 +20,7 @@ import pytest
 import sim
 import sim.engine.compiled
 import sim.engine.fast  # imports every engine module, so every kernel is registered
+from sim.engine import draws
 from sim.engine.activity import activity_step
 from sim.engine.column_scans import count_masks, count_state_masks, positions_of
 from sim.engine.kernels.records import ActivityBooks, Rows
@@ -67,6 +68,21 @@ def _population(rng):
 def _propensity(rng):
     tables = PropensityTables(np.array([2.0, 0.5]), np.array([8.0, 3.0]), [0, 1])
     return tables.quantiles(rng.random(20_000), rng.integers(0, 2, 20_000))
+
+
+def _draws(rng):
+    """numpy's samplers and the compiled ones, drawn from a Stream in turn (and the state
+    they leave, by a numpy draw after them), with edge cases: p of 1 and of 0, n of 0."""
+    stream = Streams(int(rng.integers(1000))).daily(int(rng.integers(2557)), "draws")
+    p = np.concatenate([rng.random(300) ** 3, [1.0, 0.5, 1e-9]])
+    n = np.concatenate([rng.integers(0, 10**6, 300), [0, 7, 10**7]])
+    return (
+        draws.geometric(stream, np.maximum(p, 1e-12)),
+        draws.binomial(stream, n, p),
+        draws.binomial(stream, n[::-1].copy(), np.zeros(len(n))),
+        draws.uniforms(stream, 77),
+        stream.random(5),
+    )
 
 
 def _removal(rng):
@@ -153,6 +169,8 @@ TWINS = [
          _column_scans),
     Twin("population", ("sim.engine.kernels.population.sort_by_day",), _population),
     Twin("propensity", ("sim.engine.kernels.propensity.bulk",), _propensity),
+    Twin("draws", tuple(f"sim.engine.kernels.draws.{k}" for k in (
+        "geometric", "binomial", "uniforms")), _draws),
     Twin("set removal", ("sim.engine.kernels.sets.plan_removal",), _removal),
     Twin("segment sets", tuple(f"sim.engine.kernels.sets.{k}" for k in (
         "count_run", "fill_run", "count_by_index", "add_by_index", "take_by_index", "pick")),
