@@ -89,9 +89,10 @@ def rule_sentence(name: str, effect: np.ndarray, rule: Rule | None) -> str:
     """The rule in words (or that every world agrees, or that no parameter decides)."""
     helped = int((effect > 0).sum())
     if rule is None:
-        if helped in (0, len(effect)):
-            verdict = "helps" if helped else "does not help"
-            return f"{name} {verdict} in every one of the {counted(len(effect), 'world')}."
+        if helped == len(effect):
+            return f"{name} helps in every one of the {counted(len(effect), 'world')}."
+        if helped == 0:  # "does not help in every one" would read as "in some, not all"
+            return f"{name} helps in none of the {counted(len(effect), 'world')}."
         return (
             f"{name} helps in {helped} of {counted(len(effect), 'world')}; no one or two "
             "parameters decide where (the sign may be Monte Carlo noise or many small influences)."

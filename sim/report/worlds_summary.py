@@ -38,6 +38,9 @@ def worlds_sentences(runs: WorldRuns, table: pd.DataFrame, info: dict[str, Any])
         row = rows[name]
         effect = runs.effects()[i]
         share = float(row["parameter_share"])
+        if not effect.any():  # nothing to split into parameters and noise
+            out.append(f"{name}: no effect on {info['at']} in any of the worlds (exactly 0).")
+            continue
         out.append(
             f"{name}: median {signed(row['effect_q50'] / scale, unit)} (5-95% {ACROSS}: "
             f"{number(row['effect_q05'] / scale)} to {number(row['effect_q95'] / scale)}{unit}); "

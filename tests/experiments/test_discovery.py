@@ -39,6 +39,7 @@ def test_every_world_agreeing_is_said_plainly():
     worlds = _worlds(10)
     assert sign_rule(worlds, np.ones(10)) is None
     assert rule_sentence("w", np.ones(10), None) == "w helps in every one of the 10 worlds."
+    assert rule_sentence("w", -np.ones(10), None) == "w helps in none of the 10 worlds."
 
 
 def test_the_worlds_summary_opens_with_each_what_ifs_effect_across_worlds():

@@ -235,6 +235,10 @@ def test_a_zero_effect_what_if_is_exactly_zero_in_every_world(calibrated, tmp_pa
     assert code == 0
     table = pd.read_csv(out / "effects.csv").set_index("scenario")
     assert table.loc["same", ["effect_q05", "effect_q50", "effect_q95"]].tolist() == [0, 0, 0]
+    assert (
+        "same: no effect on 2020-12-31 in any of the worlds (exactly 0)."
+        in (out / "summary.md").read_text()
+    )
     assert "effects" in assert_workbook(out)
 
 
