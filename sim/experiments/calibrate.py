@@ -17,9 +17,9 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import Problem, ScenarioError
-from sim.experiments.ranges import bound_checks, range_problems, with_values
+from sim.experiments.ranges import bound_checks, problems_against_base, range_problems, with_values
 from sim.experiments.targets import TargetSet, loss
-from sim.scenario.load import load_scenario, pydantic_problem, scenario_from_dict
+from sim.scenario.load import pydantic_problem, scenario_from_dict
 from sim.scenario.schema import Model
 from sim.scenario.yamlio import LineMap, load_tree
 
@@ -64,13 +64,8 @@ def load_spec(path: str | Path, base: str | Path | None = None) -> CalibrationSp
 
 def _problems_against(spec: CalibrationSpec, lines: LineMap, base: str | Path) -> list[Problem]:
     """The spec's scale and bounds checked against the scenario `base`."""
-    problems = []
-    too_coarse = load_scenario(base).too_coarse(spec.scale)
-    if too_coarse:
-        problems.append(lines.problem(("scale",), too_coarse, spec.scale))
-    base_tree, base_lines = load_tree(base)
-    scale = None if too_coarse else spec.scale  # (said once, not again for every bound)
-    return problems + bound_problems(spec.parameters, lines, base_tree, base_lines, scale)
+    checks = {name: bound_checks(p.low, p.high) for name, p in spec.parameters.items()}
+    return problems_against_base(base, spec.scale, checks, lines)
 
 
 def check_paths(tree: dict[str, Any], spec: CalibrationSpec, label: str) -> None:

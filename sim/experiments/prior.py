@@ -21,8 +21,14 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import Problem, ScenarioError
-from sim.experiments.ranges import INSIDE, INSIDE_LEAD, Check, bound_checks, range_problems
-from sim.scenario.load import load_scenario, pydantic_problem
+from sim.experiments.ranges import (
+    INSIDE,
+    INSIDE_LEAD,
+    Check,
+    bound_checks,
+    problems_against_base,
+)
+from sim.scenario.load import pydantic_problem
 from sim.scenario.schema import Model
 from sim.scenario.yamlio import LineMap, load_tree
 
@@ -156,11 +162,5 @@ def load_prior(path: str | Path, base: str | Path | None = None) -> Prior:
 
 def _problems_against(prior: Prior, lines: LineMap, base: str | Path) -> list[Problem]:
     """The prior's scale and supports checked against the scenario `base`."""
-    problems = []
-    too_coarse = load_scenario(base).too_coarse(prior.scale)
-    if too_coarse:
-        problems.append(lines.problem(("scale",), too_coarse, prior.scale))
-    base_tree, base_lines = load_tree(base)
     checks = {name: p.range_checks() for name, p in prior.parameters.items()}
-    scale = None if too_coarse else prior.scale
-    return problems + range_problems(checks, lines, base_tree, base_lines, scale)
+    return problems_against_base(base, prior.scale, checks, lines)

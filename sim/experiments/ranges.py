@@ -13,8 +13,8 @@ import copy
 from typing import Any
 
 from sim.errors import KeyPath, Problem, dotted
-from sim.scenario.load import scenario_from_tree
-from sim.scenario.yamlio import LineMap
+from sim.scenario.load import load_scenario, scenario_from_tree
+from sim.scenario.yamlio import LineMap, load_tree
 
 # one value to try: where it is written under `parameters.NAME`, the value, and the words
 # that open a problem with it ("" for a bound written as such)
@@ -27,6 +27,21 @@ def bound_checks(low: float, high: float) -> list[Check]:
     """The ends of [low, high] as written, then a value inside it."""
     inside = low + INSIDE * (high - low)
     return [(("low",), low, ""), (("high",), high, ""), ((), inside, INSIDE_LEAD)]
+
+
+def problems_against_base(
+    base: Any, scale: float, checks: dict[str, list[Check]], lines: LineMap
+) -> list[Problem]:
+    """A calibration file's `scale` and its parameters' values to try (`checks`), checked
+    against the scenario file `base`; located in the file `lines` maps. A scale that leaves
+    no agent is said once, not again for every value."""
+    problems = []
+    too_coarse = load_scenario(base).too_coarse(scale)
+    if too_coarse:
+        problems.append(lines.problem(("scale",), too_coarse, scale))
+    base_tree, base_lines = load_tree(base)
+    kept = None if too_coarse else scale
+    return problems + range_problems(checks, lines, base_tree, base_lines, kept)
 
 
 def range_problems(
