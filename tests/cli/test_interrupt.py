@@ -123,17 +123,27 @@ def run_probe(probe: str, timeout: float = 120) -> subprocess.CompletedProcess[s
 def test_ctrl_c_while_the_commands_load_is_exit_130_without_a_traceback():
     """The console script imports `main` and calls it; a Ctrl-C while the command modules
     load (an import hook sends it, at the moment a slow disk would) is a clean exit 130."""
-    probe = (
+    assert_clean_ctrl_c(ctrl_c_when_importing("sim.cli.run"))
+
+
+def ctrl_c_when_importing(module: str, first: str = "") -> str:
+    """A program that sends itself SIGINT as `module` is looked for (an import hook), after
+    running `first`, then calls `appsim --help` as the console script does."""
+    return (
         "import importlib.abc, os, signal, sys\n"
         "class CtrlC(importlib.abc.MetaPathFinder):\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'sim.cli.run':\n"
+        f"        if name == {module!r}:\n"
         "            os.kill(os.getpid(), signal.SIGINT)\n"
         "        return None\n"
         "sys.meta_path.insert(0, CtrlC())\n"
+        f"{first}"
         "from sim.cli.app import main\n"
         "sys.exit(main(['--help']))\n"
     )
+
+
+def assert_clean_ctrl_c(probe: str) -> None:
     done = run_probe(probe)
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.returncode == 130 and "interrupted" in done.stderr
@@ -188,21 +198,7 @@ def test_ctrl_c_as_the_package_starts_loading_is_exit_130(module: str):
     its first module (once before the handlers: their own module imported the standard
     `signal`, and with it enum, functools and collections, tens of milliseconds cold) is a
     clean exit 130. Only built-in modules come before the handlers now."""
-    probe = (
-        "import importlib.abc, os, signal, sys\n"
-        "class CtrlC(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        f"        if name == {module!r}:\n"
-        "            os.kill(os.getpid(), signal.SIGINT)\n"
-        "        return None\n"
-        "sys.meta_path.insert(0, CtrlC())\n"
-        "sys.argv[0] = 'appsim'\n"
-        "from sim.cli.app import main\n"
-        "sys.exit(main(['--help']))\n"
-    )
-    done = run_probe(probe)
-    assert "Traceback" not in done.stderr, done.stderr[-2000:]
-    assert done.returncode == 130 and "interrupted" in done.stderr
+    assert_clean_ctrl_c(ctrl_c_when_importing(module, first="sys.argv[0] = 'appsim'\n"))
 
 
 def test_the_handlers_come_before_any_module_that_is_not_built_in():
